@@ -1,0 +1,1 @@
+"""The catalog: records, the SQL store, the pipeline, policies and the site."""

@@ -1,0 +1,1 @@
+"""Records in, Classification out: features, rules, the model and their combination."""

@@ -1,0 +1,1 @@
+"""Turning crawl targets into records: sources, static extractors, the shared HTTP client."""

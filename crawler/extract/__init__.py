@@ -1,0 +1,1 @@
+"""Static extractors: tool definitions read from source code without running it."""

@@ -1,0 +1,1 @@
+"""Sources: GitHub, local trees and archives, packages, live servers, registries."""
