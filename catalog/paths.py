@@ -31,3 +31,8 @@ def default_database_url() -> str:
     """SQLite under $XDG_DATA_HOME/catalog/ (else ~/.local/share/catalog/)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return f"sqlite:///{Path(base) / 'catalog' / 'catalog.db'}"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The database to use: the --db value, else $CATALOG_DATABASE_URL, else the default SQLite file."""
+    return explicit or os.environ.get("CATALOG_DATABASE_URL") or default_database_url()
