@@ -12,6 +12,14 @@ from catalog.records import ToolRecord
 SCRIPT_SUFFIXES = frozenset({".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx"})
 """The TypeScript/JavaScript files the TS extractor reads."""
 
+PYTHON_SUFFIXES = frozenset({".py"})
+"""The Python files the Python extractor reads."""
+
+GO_SUFFIXES = frozenset({".go"})
+"""The Go files the Go extractor reads."""
+
+SOURCE_SUFFIXES = SCRIPT_SUFFIXES | PYTHON_SUFFIXES | GO_SUFFIXES
+
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 """Files larger than this are skipped with a note (minified bundles, generated data)."""
 
@@ -19,7 +27,7 @@ MAX_FILES = 20_000
 """A tree with more candidate files than this is read only in part, with a note."""
 
 VENDORED_DIRS = frozenset({"node_modules", "bower_components", "vendor", ".git", ".hg", ".svn",
-                           "__pycache__", ".venv", "venv", ".tox", "coverage", ".next", ".turbo"})
+                           "__pycache__", ".venv", "venv", ".tox", "site-packages", "coverage", ".next", ".turbo"})
 """Folders never read: other people's code, caches, VCS metadata."""
 
 TEST_DIRS = frozenset({"test", "tests", "__tests__", "__mocks__", "spec", "specs", "fixtures",
@@ -30,6 +38,8 @@ BUILD_DIRS = frozenset({"dist", "build", "lib", "out"})
 """Build output folders, skipped when a `src/` sibling holds the sources they were built from."""
 
 TEST_FILE_MARKERS = (".test.", ".spec.", ".e2e.", ".stories.")
+PYTHON_SKIPPED_NAMES = frozenset({"conftest.py", "setup.py", "noxfile.py"})
+"""Python files that configure tests or packaging and never define a server's tools."""
 DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts", ".map")
 
 
@@ -53,6 +63,24 @@ class TreeExtraction:
     """False when files that could hold tools were skipped."""
 
 
+RUNTIME_NOTE = ("{count} tools found statically; this server builds tools at run time: "
+                "use --run or a live URL")
+"""The note a crawl carries when some tools exist only once the server runs."""
+
+
+@dataclass(frozen=True)
+class LanguageExtraction:
+    """What one language's extractor found in a set of files."""
+
+    tools: tuple[ToolRecord, ...]
+    runtime_sites: tuple[str, ...] = ()
+    """Where the code builds tools at run time (`path:line: what`): static reading is partial."""
+    notes: tuple[str, ...] = ()
+    """Files skipped and similar, one sentence each."""
+    complete: bool = True
+    """False when a skipped file could have held tools."""
+
+
 @dataclass
 class _Walk:
     files: list[SourceFile] = field(default_factory=list)
@@ -61,7 +89,11 @@ class _Walk:
 
 
 def _is_test_file(name: str) -> bool:
-    return any(marker in name for marker in TEST_FILE_MARKERS)
+    if any(marker in name for marker in TEST_FILE_MARKERS):
+        return True
+    if name.endswith(".py"):
+        return name in PYTHON_SKIPPED_NAMES or name.startswith("test_") or name.endswith("_test.py")
+    return name.endswith("_test.go")
 
 
 def _pruned(dirpath: Path, dirnames: list[str]) -> list[str]:
@@ -86,7 +118,7 @@ def _candidates(root: Path) -> Iterator[Path]:
         dirnames[:] = _pruned(here, dirnames)
         for name in sorted(filenames):
             path = here / name
-            if path.suffix.lower() not in SCRIPT_SUFFIXES or path.is_symlink():
+            if path.suffix.lower() not in SOURCE_SUFFIXES or path.is_symlink():
                 continue
             if name.endswith(DECLARATION_SUFFIXES) or _is_test_file(name):
                 continue
@@ -102,7 +134,7 @@ def _decode(data: bytes) -> str:
 
 
 def collect_files(root: Path) -> tuple[list[SourceFile], list[str], bool]:
-    """The script files under root worth reading, notes on what was skipped, and completeness."""
+    """The source files under root worth reading, notes on what was skipped, and completeness."""
     walk = _Walk()
     for path in _candidates(root):
         relative = PurePosixPath(path.relative_to(root).as_posix())
@@ -130,11 +162,51 @@ def unique_tools(tools: Sequence[ToolRecord]) -> list[ToolRecord]:
     return sorted(seen.values(), key=lambda t: t.name)
 
 
-def extract_tree(root: Path, server_key: str) -> TreeExtraction:
-    """Read every TypeScript/JavaScript file worth reading under root and return its tools."""
-    # Imported here so that the walker stays importable while the extractor's grammar loads lazily.
-    from crawler.extract.typescript import extract_tools
+def _runtime_notes(found: int, extraction: LanguageExtraction) -> list[str]:
+    sites = ", ".join(extraction.runtime_sites[:3])
+    more = len(extraction.runtime_sites) - 3
+    if more > 0:
+        sites += f" and {more} more"
+    return [RUNTIME_NOTE.format(count=found), f"tools built at run time: {sites}"]
 
+
+def _by_language(files: Sequence[SourceFile]) -> dict[str, list[SourceFile]]:
+    groups: dict[str, list[SourceFile]] = {"script": [], "python": [], "go": []}
+    for source in files:
+        suffix = PurePosixPath(source.path).suffix.lower()
+        if suffix in PYTHON_SUFFIXES:
+            groups["python"].append(source)
+        elif suffix in GO_SUFFIXES:
+            groups["go"].append(source)
+        else:
+            groups["script"].append(source)
+    return groups
+
+
+def extract_files(files: Sequence[SourceFile], server_key: str) -> LanguageExtraction:
+    """Run each language's extractor on its files and merge what they report."""
+    # Imported here so that the walker stays importable while the grammars load lazily.
+    from crawler.extract import golang, python, typescript
+
+    groups = _by_language(files)
+    parts = [python.extract(groups["python"], server_key), golang.extract(groups["go"], server_key)]
+    if groups["script"]:
+        parts.append(LanguageExtraction(tuple(typescript.extract_tools(groups["script"], server_key))))
+    return LanguageExtraction(
+        tools=tuple(tool for part in parts for tool in part.tools),
+        runtime_sites=tuple(site for part in parts for site in part.runtime_sites),
+        notes=tuple(note for part in parts for note in part.notes),
+        complete=all(part.complete for part in parts),
+    )
+
+
+def extract_tree(root: Path, server_key: str) -> TreeExtraction:
+    """Read every source file worth reading under root (TS/JS, Python, Go) and return its tools."""
     files, notes, complete = collect_files(root)
-    tools = unique_tools(extract_tools(files, server_key))
+    extraction = extract_files(files, server_key)
+    tools = unique_tools(extraction.tools)
+    notes.extend(extraction.notes)
+    if extraction.runtime_sites:
+        notes.extend(_runtime_notes(len(tools), extraction))
+    complete = complete and extraction.complete and not extraction.runtime_sites
     return TreeExtraction(tuple(tools), tuple(notes), len(files), complete)
