@@ -1,0 +1,116 @@
+"""A folder or archive on this machine as a source, read statically."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from catalog.errors import ConfigError
+from catalog.records import CrawlResult, Origin, OriginKind, ServerRecord
+from crawler.archive import archive_kind, extract_archive
+from crawler.extract.tree import extract_tree
+from crawler.source import CrawlContext, Source
+
+ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
+"""Suffixes stripped from an archive's file name to name the server."""
+MAX_PACKAGE_JSON_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    """What a root package.json says about the server, when it says anything."""
+
+    name: str | None = None
+    version: str | None = None
+    description: str | None = None
+
+
+def archive_stem(file_name: str) -> str:
+    """`demo-1.2.tar.gz` → `demo-1.2`: the file name without its archive suffix."""
+    lowered = file_name.lower()
+    for suffix in ARCHIVE_SUFFIXES:
+        if lowered.endswith(suffix) and len(file_name) > len(suffix):
+            return file_name[: -len(suffix)]
+    return file_name
+
+
+def read_package_json(root: Path) -> PackageInfo:
+    """name, version, description from root/package.json; anything unreadable counts as absent."""
+    manifest = root / "package.json"
+    try:
+        if not manifest.is_file() or manifest.stat().st_size > MAX_PACKAGE_JSON_BYTES:
+            return PackageInfo()
+        body: Any = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return PackageInfo()
+    if not isinstance(body, dict):
+        return PackageInfo()
+
+    def text(field: str) -> str | None:
+        value = body.get(field)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    return PackageInfo(name=text("name"), version=text("version"), description=text("description"))
+
+
+def _shown(path: str | Path) -> str:
+    """A path for a one-line message: quoted when it holds newlines or other unprintable characters."""
+    text = os.fspath(path)
+    return text if text.isprintable() else repr(text)
+
+
+class LocalSource(Source):
+    """A directory, or a .tar.gz/.tgz/.tar/.zip file holding one, given on the command line."""
+
+    def __init__(self, path: str | Path, *, target: str | None = None) -> None:
+        self.target = target if target is not None else str(path)
+        given = os.path.expanduser(os.fspath(path))
+        self.path = Path(given)
+        try:
+            resolved = self.path.resolve()
+            is_dir = resolved.is_dir()
+            exists = is_dir or resolved.is_file()
+        except (OSError, ValueError, RuntimeError):
+            exists = is_dir = False
+        if not exists:
+            raise ConfigError(f"no such file or directory: {_shown(path)}")
+        if not is_dir and archive_kind(resolved) is None:
+            raise ConfigError(f"not a directory or a .tar.gz/.tgz/.zip archive: {_shown(path)}")
+        self.is_archive = not is_dir
+        # Only the last component is kept: machine paths never reach the catalog.
+        self.name = archive_stem(resolved.name) if self.is_archive else resolved.name or "root"
+
+    @property
+    def key(self) -> str:
+        """local:<folder or archive name>."""
+        return f"local:{self.name}"
+
+    async def crawl(self, context: CrawlContext) -> AsyncIterator[CrawlResult]:
+        """Yield the one server this folder or archive holds."""
+        context.progress(f"reading {self.name}")
+        if self.is_archive:
+            with tempfile.TemporaryDirectory(prefix="catalog-local-") as scratch:
+                root = await asyncio.to_thread(extract_archive, self.path, Path(scratch) / "tree")
+                result = await asyncio.to_thread(self._read, root)
+        else:
+            result = await asyncio.to_thread(self._read, self.path)
+        yield result
+
+    def _read(self, root: Path) -> CrawlResult:
+        package = read_package_json(root)
+        extraction = extract_tree(root, self.key)
+        server = ServerRecord(
+            key=self.key,
+            name=package.name or self.name,
+            description=package.description,
+            version=package.version,
+            origins=(Origin(kind=OriginKind.LOCAL, value=self.name, version=package.version),),
+            notes=extraction.notes,
+        )
+        return CrawlResult(server=server, tools=extraction.tools, complete=extraction.complete)

@@ -1,0 +1,126 @@
+"""Turn a target as the user typed it into a Source: a GitHub repository, a local path, and more to come."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from catalog.errors import ConfigError
+from crawler.source import Source
+from crawler.sources.github import GitHubSource
+from crawler.sources.local import ARCHIVE_SUFFIXES, LocalSource
+
+OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+"""A GitHub user or organisation: 1–39 letters, digits and single inner hyphens."""
+REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
+"""A GitHub repository name."""
+_FORBIDDEN_IN_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+GITHUB_HOSTS = frozenset({"github.com", "www.github.com"})
+
+FORMS = ("owner/repo[@ref]", "github:owner/repo[@ref]", "https://github.com/owner/repo[/tree/ref]",
+         "a local path (a folder, .tar.gz, .tgz or .zip)")
+EXPECTED = f"expected {', '.join(FORMS[:-1])}, or {FORMS[-1]}"
+
+
+def _unsupported(kind: str) -> Callable[[str, str], Source]:
+    def refuse(target: str, rest: str) -> Source:
+        raise ConfigError(f"{kind} targets are not supported yet")
+
+    return refuse
+
+
+def _github_prefixed(target: str, rest: str) -> Source:
+    return _github_slug(target, rest)
+
+
+PREFIXES: tuple[tuple[str, Callable[[str, str], Source]], ...] = (
+    ("github:", _github_prefixed),
+    ("npm:", _unsupported("npm")),
+    ("pypi:", _unsupported("PyPI")),
+    ("registry:", _unsupported("registry")),
+    ("stdio:", _unsupported("stdio")),
+    ("url:", _unsupported("URL")),
+)
+"""Prefix → handler taking (whole target, text after the prefix); new kinds slot in here."""
+
+
+def resolve(target: str) -> Source:
+    """The Source for a target, or ConfigError naming the forms we understand."""
+    text = target.strip()
+    if not text:
+        raise ConfigError(f"an empty target: {EXPECTED}")
+    lowered = text.lower()
+    for prefix, handler in PREFIXES:
+        if lowered.startswith(prefix):
+            return handler(text, text[len(prefix):])
+    if lowered == "stdio" or lowered.startswith("stdio "):
+        raise ConfigError("stdio targets are not supported yet")
+    if lowered.startswith(("http://", "https://")):
+        return _from_url(text)
+    if _looks_like_path(text):
+        return LocalSource(text, target=text)
+    return _github_slug(text, text)
+
+
+def _looks_like_path(text: str) -> bool:
+    if text.startswith(("./", "../", "/", "~", ".\\")) or text in (".", ".."):
+        return True
+    if text.lower().endswith(ARCHIVE_SUFFIXES):
+        return True
+    try:
+        return Path(os.path.expanduser(text)).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _invalid(target: str) -> ConfigError:
+    return ConfigError(f"not a valid target {target!r}: {EXPECTED}")
+
+
+def _github_slug(target: str, slug: str) -> GitHubSource:
+    """owner/repo[@ref] → GitHubSource."""
+    name, at, ref = slug.partition("@")
+    owner, slash, repo = name.partition("/")
+    if not slash or (at and not _valid_ref(ref)):
+        raise _invalid(target)
+    return _github(target, owner, repo, ref if at else None)
+
+
+def _github(target: str, owner: str, repo: str, ref: str | None) -> GitHubSource:
+    if not OWNER.fullmatch(owner) or not REPO.fullmatch(repo) or repo in (".", ".."):
+        raise _invalid(target)
+    return GitHubSource(owner, repo, ref, target=target)
+
+
+def _valid_ref(ref: str) -> bool:
+    """A loose `git check-ref-format`: what could never name a branch, tag or commit is refused."""
+    return (
+        0 < len(ref) <= 255
+        and not _FORBIDDEN_IN_REF.search(ref)
+        and not ref.startswith(("-", "/", "."))
+        and not ref.endswith(("/", ".", ".lock"))
+    )
+
+
+def _from_url(target: str) -> Source:
+    try:
+        parts = urlsplit(target)
+        host = (parts.hostname or "").lower()
+    except ValueError as error:
+        raise _invalid(target) from error
+    if host not in GITHUB_HOSTS:
+        raise ConfigError("URL targets (live MCP servers) are not supported yet")
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    if len(segments) < 2:
+        raise _invalid(target)
+    owner, repo, rest = segments[0], segments[1], segments[2:]
+    repo = repo.removesuffix(".git")
+    if not rest:
+        return _github(target, owner, repo, None)
+    # /tree/<ref> takes the rest of the path as the ref: branch names often hold slashes.
+    if rest[0] == "tree" and len(rest) > 1 and _valid_ref("/".join(rest[1:])):
+        return _github(target, owner, repo, "/".join(rest[1:]))
+    raise _invalid(target)
