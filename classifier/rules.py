@@ -1,0 +1,181 @@
+"""The baseline rules classifier: weighted evidence from data lexicons, a decision, a risk."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from catalog.paths import data_dir
+from catalog.records import Access, Capability, Classification, Flag, ToolRecord
+from classifier.base import Classifier
+from classifier.evidence import (
+    Evidence,
+    action_param_evidence,
+    hint_evidence,
+    is_action,
+    name_evidence,
+    rule_evidence,
+    text_evidence,
+)
+from classifier.features import ToolFeatures, extract_features
+from classifier.lexicon import LEXICON_FILES, Lexicon, load_lexicon
+from classifier.risk import RISK_FILE, RiskTable, category_of, load_risk_table
+
+RULES_VERSION = "rules-1"
+MAX_REASONS = 6
+NO_EVIDENCE_CONFIDENCE = 0.3
+# Unknown effects are not assumed safe: a tool we cannot read is treated as a write.
+NO_EVIDENCE_REASON = (
+    "no evidence of what the tool does → write (unknown effects are not assumed safe)"
+)
+HINTS_ONLY_CONFIDENCE = 0.6
+_SEVERITY = {access: rank for rank, access in enumerate(Access)}
+
+
+class RulesClassifier(Classifier):
+    """Labels tools from their name, description, parameters and hints with documented rules.
+
+    1. Evidence for an access class: the name's action verb or pattern, the leading verbs of
+       the title and description, description phrases and non-negated destructive mentions,
+       an `action`-like enum, parameter rules, declared hints (moderate weight).
+    2. The access with the most weight wins (ties: the more severe); confidence from the margin.
+    3. Rules conditioned on that verdict add capabilities (admin needs a write, ...).
+    4. Category and risk come from the risk table; reasons list the deciding evidence first.
+    Everything a person might tune lives in data/lexicons/*.toml and data/risk.toml.
+    """
+
+    def __init__(self, lexicon: Lexicon, risk_table: RiskTable, version: str) -> None:
+        self.lexicon = lexicon
+        self.risk_table = risk_table
+        self.version = version
+        self._is_action = is_action(lexicon)
+
+    @classmethod
+    def from_data(cls, directory: Path | None = None) -> RulesClassifier:
+        """The classifier built from `directory` (default: the shipped data folder), loaded once."""
+        return _load(directory or data_dir())
+
+    def classify_all(self, tools: Sequence[ToolRecord]) -> list[Classification]:
+        """One classification per tool, in order; only the definition matters, never the server."""
+        return [self._classify(tool) for tool in tools]
+
+    def _classify(self, tool: ToolRecord) -> Classification:
+        features = extract_features(tool, self._is_action)
+        evidence, actions = self._access_evidence(features)
+        access, confidence = decide(evidence)
+        evidence += rule_evidence(features, actions, self.lexicon, access)
+        capabilities = self._capabilities(evidence)
+        category = category_of(access, capabilities)
+        risk, risk_reason = self.risk_table.assess(access, category, capabilities)
+        return Classification(
+            access=access,
+            risk=risk,
+            category=category,
+            capabilities=capabilities,
+            confidence=confidence,
+            reasons=_reasons(evidence, access, capabilities, risk_reason),
+            flags=_flags(features, access),
+            classifier_version=self.version,
+        )
+
+    def _access_evidence(self, features: ToolFeatures) -> tuple[list[Evidence], list[str]]:
+        evidence: list[Evidence] = []
+        actions: list[str] = []
+        for gathered, found in (
+            name_evidence(features, self.lexicon),
+            text_evidence(features, self.lexicon),
+            action_param_evidence(features, self.lexicon),
+        ):
+            evidence += gathered
+            actions += found
+        evidence += rule_evidence(features, actions, self.lexicon, None)
+        evidence += hint_evidence(features.hints)
+        return evidence, actions
+
+    def _capabilities(self, evidence: Sequence[Evidence]) -> tuple[Capability, ...]:
+        totals: dict[Capability, float] = {}
+        for item in evidence:
+            for capability in item.capabilities:
+                totals[capability] = totals.get(capability, 0.0) + item.weight
+        threshold = self.lexicon.capability_threshold
+        return tuple(sorted(cap for cap, total in totals.items() if total >= threshold))
+
+
+def decide(evidence: Sequence[Evidence]) -> tuple[Access, float]:
+    """The access with the most evidence (ties go to the more severe) and a confidence.
+
+    Confidence grows with the margin over the runner-up: a lone strong name verb (3.0) gives
+    about 0.89, a tie 0.5; a verdict only declared hints support is capped at 0.6; no evidence
+    at all gives `write` at 0.3.
+    """
+    scores = dict.fromkeys(Access, 0.0)
+    for item in evidence:
+        if item.access is not None:
+            scores[item.access] += item.weight
+    ranked = sorted(Access, key=lambda access: (scores[access], _SEVERITY[access]), reverse=True)
+    verdict, runner_up = ranked[0], ranked[1]
+    if scores[verdict] <= 0:
+        return Access.WRITE, NO_EVIDENCE_CONFIDENCE
+    margin = scores[verdict] - scores[runner_up]
+    confidence = 0.5 + 0.45 * (1 - math.exp(-margin / 1.5))
+    if all(item.from_hints for item in evidence if item.access is verdict):
+        confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
+    return verdict, round(confidence, 3)
+
+
+def _reasons(
+    evidence: Sequence[Evidence],
+    access: Access,
+    capabilities: Sequence[Capability],
+    risk_reason: str,
+) -> tuple[str, ...]:
+    by_weight = sorted(evidence, key=lambda item: item.weight, reverse=True)
+    deciding = [
+        item.reason for item in by_weight if item.access is access and not item.capabilities
+    ]
+    deciding_caps = [
+        item.reason for item in by_weight if item.access is access and item.capabilities
+    ]
+    if not any(item.access is access for item in evidence):
+        deciding = [NO_EVIDENCE_REASON]
+    per_capability = [
+        next(item.reason for item in by_weight if capability in item.capabilities)
+        for capability in capabilities
+    ]
+    rest = [item.reason for item in by_weight if item.access is not access]
+    ordered = deciding_caps + deciding[:3] + per_capability + [risk_reason] + deciding[3:] + rest
+    return tuple(dict.fromkeys(ordered))[:MAX_REASONS]
+
+
+def _flags(features: ToolFeatures, access: Access) -> tuple[Flag, ...]:
+    hints = features.hints
+    if hints.read_only is True and access is not Access.READ:
+        message = (
+            f"declares readOnlyHint=true but its name, description or parameters say {access.value}"
+        )
+        return (Flag(kind="hints-contradict", message=message),)
+    if hints.destructive is False and access is Access.DESTRUCTIVE:
+        message = (
+            "declares destructiveHint=false but its name, description or parameters say destructive"
+        )
+        return (Flag(kind="hints-contradict", message=message),)
+    return ()
+
+
+@lru_cache(maxsize=8)
+def _load(directory: Path) -> RulesClassifier:
+    lexicon_dir = directory / "lexicons"
+    lexicon = load_lexicon(lexicon_dir)
+    risk_table = load_risk_table(directory / RISK_FILE)
+    return RulesClassifier(lexicon, risk_table, f"{RULES_VERSION}+{data_digest(directory)}")
+
+
+def data_digest(directory: Path) -> str:
+    """A short hash of the lexicon and risk files, so a data change makes a new version."""
+    digest = hashlib.sha256()
+    for path in [directory / "lexicons" / name for name in LEXICON_FILES] + [directory / RISK_FILE]:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:8]
