@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from catalog.errors import ConfigError
 from crawler.source import Source
 from crawler.sources.github import GitHubSource
+from crawler.sources.live_spec import Timeouts
+from crawler.sources.live_target import live_source_for
 from crawler.sources.local import ARCHIVE_SUFFIXES, LocalSource
 
 OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
@@ -47,12 +50,53 @@ PREFIXES: tuple[tuple[str, Callable[[str, str], Source]], ...] = (
 """Prefix → handler taking (whole target, text after the prefix); new kinds slot in here."""
 
 
-def resolve(target: str) -> Source:
+@dataclass(frozen=True)
+class TargetOptions:
+    """What the command line says about how to reach live servers (ignored by static targets)."""
+
+    transport: str | None = None
+    """streamable-http (default) or sse, for URL targets."""
+    headers: tuple[str, ...] = ()
+    """`Name: value` lines sent to URL targets."""
+    bearer_token_env: str | None = None
+    """The environment variable holding a bearer token for URL targets."""
+    name: str | None = None
+    """The server's name for stdio targets and saved listings."""
+    command: tuple[str, ...] = ()
+    """The command after `--` for the stdio target."""
+    env: tuple[str, ...] = ()
+    """`K=V` pairs added to a stdio server's scrubbed environment."""
+    run: bool = False
+    """The user's consent to run a package (`--run`)."""
+    timeouts: Timeouts | None = None
+
+
+def _live(text: str, options: TargetOptions) -> Source | None:
+    return live_source_for(
+        text,
+        transport=options.transport,
+        headers=options.headers,
+        bearer_token_env=options.bearer_token_env,
+        name=options.name,
+        command=options.command or None,
+        env=options.env,
+        run=options.run,
+        timeouts=options.timeouts,
+    )
+
+
+def resolve(target: str, options: TargetOptions | None = None) -> Source:
     """The Source for a target, or ConfigError naming the forms we understand."""
+    options = options or TargetOptions()
     text = target.strip()
     if not text:
         raise ConfigError(f"an empty target: {EXPECTED}")
     lowered = text.lower()
+    is_github_url = lowered.startswith(("http://", "https://")) and _host(text) in GITHUB_HOSTS
+    if not is_github_url:
+        live = _live(text, options)
+        if live is not None:
+            return live
     for prefix, handler in PREFIXES:
         if lowered.startswith(prefix):
             return handler(text, text[len(prefix):])
@@ -103,6 +147,13 @@ def _valid_ref(ref: str) -> bool:
         and not ref.startswith(("-", "/", "."))
         and not ref.endswith(("/", ".", ".lock"))
     )
+
+
+def _host(target: str) -> str:
+    try:
+        return (urlsplit(target).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _from_url(target: str) -> Source:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from catalog.errors import ConfigError
 from crawler.sources.github import GitHubSource
 from crawler.sources.local import LocalSource
-from crawler.targets import resolve
+from crawler.targets import TargetOptions, resolve
 
 
 def github(target: str) -> tuple[str, str, str | None, str]:
@@ -92,8 +92,7 @@ def test_malformed_repository_message_lists_the_accepted_forms() -> None:
     ("pypi:mcp-server-fetch==1.0", "PyPI targets are not supported yet"),
     ("registry:io.github.octo/weather", "registry targets are not supported yet"),
     ("stdio -- npx weather", "stdio targets are not supported yet"),
-    ("stdio", "stdio targets are not supported yet"),
-    ("https://mcp.example.com/mcp", "URL targets (live MCP servers) are not supported yet"),
+    ("stdio", "stdio needs the server command after --"),
     ("", "an empty target: expected owner/repo[@ref], github:owner/repo[@ref], "
          "https://github.com/owner/repo[/tree/ref], or a local path (a folder, .tar.gz, .tgz or .zip)"),
 ])
@@ -149,3 +148,17 @@ def test_resolve_on_near_valid_slugs_gives_github_or_config_error(target: str) -
     except ConfigError:
         return
     assert isinstance(source, GitHubSource | LocalSource)
+
+
+def test_live_targets_resolve_to_live_and_saved_sources(tmp_path: Path) -> None:
+    listing = tmp_path / "tools.json"
+    listing.write_text('{"tools": []}', encoding="utf-8")
+
+    http = resolve("https://mcp.example.com/mcp")
+    sse = resolve("https://mcp.example.com/sse", TargetOptions(transport="sse"))
+    stdio = resolve("stdio", TargetOptions(name="memory", command=("npx", "-y", "pkg")))
+    saved = resolve(str(listing), TargetOptions(name="acme-crm"))
+
+    assert [type(s).__name__ for s in (http, sse, stdio, saved)] == [
+        "LiveSource", "LiveSource", "LiveSource", "SavedListingSource"]
+    assert isinstance(resolve("https://github.com/octo/weather"), GitHubSource)
