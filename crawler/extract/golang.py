@@ -13,7 +13,6 @@ are reported in `runtime_sites`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from tree_sitter import Node
 
 from catalog.records import Location, LocationKind, ToolHints, ToolRecord
+from crawler.extract.go_literals import GoLiterals, json_object, literal_type
 from crawler.extract.go_parse import (
     GoFile,
     GoIndex,
@@ -45,10 +45,6 @@ _HINT_OPTIONS = {"WithReadOnlyHintAnnotation": "readOnlyHint",
                  "WithOpenWorldHintAnnotation": "openWorldHint"}
 _HINT_FIELDS = {"ReadOnlyHint": "readOnlyHint", "DestructiveHint": "destructiveHint",
                 "IdempotentHint": "idempotentHint", "OpenWorldHint": "openWorldHint"}
-_SCHEMA_FIELD_KEYS = {"Types": "type", "Ref": "$ref", "Defs": "$defs", "Schema": "$schema",
-                      "ID": "$id", "Const": "const"}
-_SUBSCHEMA_FIELDS = frozenset({"Items", "AdditionalProperties", "Not", "PropertyNames"})
-_SCHEMA_MAP_FIELDS = frozenset({"Properties", "Defs", "PatternProperties"})
 
 
 @dataclass
@@ -65,6 +61,7 @@ class _GoScan:
         self.call_site = call_site
         self.values = GoValues(index, call_site[2] if call_site else None)
         self.schemas = GoSchemas(index)
+        self.literals = GoLiterals(index, self.values)
         self.found = found or _Found()
 
     def _expanded(self, site: Node, name_node: Node | None, near: GoFile, tool_literal: bool) -> bool:
@@ -126,7 +123,7 @@ class _GoScan:
             return
         if callee_name(call) == "NewToolWithRawSchema":
             description = self.values.text(args[1], near) if len(args) > 1 else None
-            schema = _json_object(self.values.value(args[2], near)) if len(args) > 2 else None
+            schema = json_object(self.values.value(args[2], near)) if len(args) > 2 else None
             self._emit(name, near, call, title=None, description=description or "",
                        schema=schema or {"type": "object"}, hints={})
             return
@@ -163,7 +160,7 @@ class _GoScan:
         elif name == "WithInputSchema":
             tool.schema = self.schemas.of_type(type_argument(option), near) or None
         elif name == "WithRawInputSchema":
-            tool.schema = _json_object(self.values.value(first, near))
+            tool.schema = json_object(self.values.value(first, near))
         elif name == "WithSchemaAdditionalProperties":
             value = self.values.value(first, near)
             tool.additional = value if value is not UNKNOWN else None
@@ -183,11 +180,11 @@ class _GoScan:
 
     def _annotations(self, node: Node | None, near: GoFile, *, plain_bools: bool) -> tuple[dict[str, bool], str | None]:
         """Hints from a ToolAnnotation(s) literal; `plain_bools` makes unset bool fields false."""
-        literal = self._literal(node, near)
+        literal = self.literals.literal(node, near)
         if literal is None:
             return {}, None
         fields = keyed_fields(literal.child_by_field_name("body"))
-        if plain_bools is False and _literal_type(literal) == "ToolAnnotations":
+        if plain_bools is False and literal_type(literal) == "ToolAnnotations":
             plain_bools = True
         hints: dict[str, bool] = {}
         if plain_bools:
@@ -198,19 +195,6 @@ class _GoScan:
                 hints[key] = value
         title = self.values.text(fields["Title"], near) if "Title" in fields else None
         return hints, title
-
-    def _literal(self, node: Node | None, near: GoFile, depth: int = 0) -> Node | None:
-        """The composite literal an expression stands for: `&T{...}`, `T{...}`, or a variable."""
-        while node is not None and node.type in ("unary_expression", "parenthesized_expression"):
-            node = node.named_children[-1] if node.named_children else None
-        if node is None or depth > 8:
-            return None
-        if node.type == "composite_literal":
-            return node
-        if node.type == "identifier":
-            found = self.index.binding(text_of(node), near)
-            return self._literal(found[1], found[0], depth + 1) if found else None
-        return None
 
     def tool_literal(self, literal: Node, near: GoFile) -> None:
         """A go-sdk `&mcp.Tool{Name: ..., ...}` literal."""
@@ -226,7 +210,7 @@ class _GoScan:
             hints, annotation_title = self._annotations(fields["Annotations"], near, plain_bools=False)
         schema: dict[str, Any] | None = None
         if "InputSchema" in fields:
-            schema = self.schema_value(fields["InputSchema"], near)
+            schema = self.literals.schema_value(fields["InputSchema"], near)
         if schema is None:
             schema = self._handler_schema(literal, near)
         title = self.values.text(fields["Title"], near) if "Title" in fields else None
@@ -259,52 +243,6 @@ class _GoScan:
                 return found[0], _parameter_types(found[1])
         return None
 
-    def schema_value(self, node: Node, near: GoFile, depth: int = 0) -> dict[str, Any] | None:
-        """An explicit schema: a `jsonschema.Schema` literal, a map literal, or raw JSON text."""
-        literal = self._literal(node, near)
-        if literal is not None and _literal_type(literal) == "Schema":
-            return self._schema_literal(literal.child_by_field_name("body"), near, depth)
-        return _json_object(self.values.value(node, near))
-
-    def _schema_literal(self, body: Node | None, near: GoFile, depth: int) -> dict[str, Any] | None:
-        if body is None or depth > 16:
-            return None
-        schema: dict[str, Any] = {}
-        for field_name, value_node in keyed_fields(body).items():
-            key = _SCHEMA_FIELD_KEYS.get(field_name, field_name[:1].lower() + field_name[1:])
-            if field_name in _SUBSCHEMA_FIELDS:
-                value: Any = self._sub_schema(value_node, near, depth)
-            elif field_name in _SCHEMA_MAP_FIELDS:
-                value = self._schema_map(value_node, near, depth)
-            else:
-                value = self.values.value(value_node, near)
-            if value is not UNKNOWN and value is not None:
-                schema[key] = value
-        return schema
-
-    def _sub_schema(self, node: Node, near: GoFile, depth: int) -> dict[str, Any] | None:
-        if node.type == "literal_value":
-            return self._schema_literal(node, near, depth + 1)
-        return self.schema_value(node, near, depth + 1)
-
-    def _schema_map(self, node: Node, near: GoFile, depth: int) -> dict[str, Any] | None:
-        literal = self._literal(node, near)
-        body = literal.child_by_field_name("body") if literal is not None else None
-        if body is None:
-            return None
-        result: dict[str, Any] = {}
-        for element in body.named_children:
-            parts = [c for c in element.named_children if c.type != "comment"]
-            if element.type != "keyed_element" or len(parts) != 2:
-                continue
-            key = self.values.value(parts[0], near)
-            inner = parts[1].named_children[0] if parts[1].named_children else parts[1]
-            sub = self._sub_schema(inner, near, depth)
-            if isinstance(key, str) and sub is not None:
-                result[key] = sub
-        return result
-
-
 @dataclass
 class _NewTool:
     hints: dict[str, bool]
@@ -315,14 +253,6 @@ class _NewTool:
     required: list[str] = field(default_factory=list)
     schema: dict[str, Any] | None = None
     additional: Any = None
-
-
-def _literal_type(literal: Node) -> str:
-    type_node = literal.child_by_field_name("type")
-    if type_node is None:
-        return ""
-    name = type_node.child_by_field_name("name") if type_node.type == "qualified_type" else type_node
-    return text_of(name) if name is not None else ""
 
 
 def _registration(literal: Node) -> tuple[Node, int] | None:
@@ -372,15 +302,6 @@ def _parameter_types(function: Node) -> list[Node]:
         count = max(1, len(declaration.children_by_field_name("name")))
         types.extend([type_node] * count)
     return types
-
-
-def _json_object(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
 
 
 def extract(files: Sequence[SourceFile], server_key: str) -> LanguageExtraction:

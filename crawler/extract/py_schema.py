@@ -331,7 +331,18 @@ def _is_context(argument: ast.arg) -> bool:
     """FastMCP injects Context parameters itself; they are not part of the input schema."""
     if argument.annotation is None:
         return argument.arg in ("ctx", "context")
-    annotation = argument.annotation
+    return _names_context(argument.annotation)
+
+
+def _names_context(annotation: ast.expr) -> bool:
+    """`Context`, `Context[...]`, `Context | None`, `Optional[Context]`, or the same as a string."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        return annotation.value.split("[")[0].split(".")[-1] in _CONTEXT_NAMES
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return False
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _names_context(annotation.left) or _names_context(annotation.right)
+    if isinstance(annotation, ast.Subscript) and base_name(annotation.value) == "Optional":
+        return _names_context(annotation.slice)
     return base_name(annotation) in _CONTEXT_NAMES

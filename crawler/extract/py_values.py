@@ -343,6 +343,8 @@ class Evaluator:
                 isinstance(item, str) for item in items
             ):
                 return glue.join(items)
+        if name in ("list", "set", "tuple", "frozenset") and not node.args and not node.keywords:
+            return []
         if name == "dict" and not node.args:
             pairs = {kw.arg: self.value(kw.value, module, depth + 1) for kw in node.keywords}
             if all(key is not None for key in pairs) and UNKNOWN not in pairs.values():
