@@ -7,17 +7,19 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="${1:-${CATALOG_TEST_SERVERS:-$repo_root/.test-servers}}"
 python="${PYTHON:-python3}"
+# Versions the tests' expected tool names and hints were read from; bump them there, in one place.
+pins="$repo_root/scripts/test-servers.txt"
 
-# Versions the tests' expected tool names and hints were read from; bump together with the tests.
-npm_packages=(
-  "@modelcontextprotocol/server-everything@2026.8.31"
-  "@modelcontextprotocol/server-memory@2026.8.31"
-  "@modelcontextprotocol/server-filesystem@2026.8.31"
-)
-declare -A py_packages=(
-  [time]="mcp-server-time==2026.10.19"
-  [git]="mcp-server-git==2026.10.19"
-)
+npm_packages=()
+declare -A py_packages=()
+while read -r kind name package version; do
+  case "$kind" in
+    npm) npm_packages+=("$package@$version") ;;
+    pypi) py_packages[$name]="$package==$version" ;;
+    ""|\#*) ;;
+    *) echo "unknown kind '$kind' in $pins" >&2; exit 1 ;;
+  esac
+done < "$pins"
 
 mkdir -p "$dest/npm"
 echo "npm packages -> $dest/npm"

@@ -96,33 +96,52 @@ def _is_test_file(name: str) -> bool:
     return name.endswith("_test.go")
 
 
+def _is_source_name(name: str) -> bool:
+    suffix = PurePosixPath(name).suffix.lower()
+    return suffix in SOURCE_SUFFIXES and not name.endswith(DECLARATION_SUFFIXES) and not _is_test_file(name)
+
+
+def _holds_sources(folder: Path) -> bool:
+    """True when folder (pruned like the walk) holds at least one source file."""
+    return any(True for _ in _candidates(folder))
+
+
 def _pruned(dirpath: Path, dirnames: list[str]) -> list[str]:
     """The subfolders worth descending into, in a stable order."""
     names = set(dirnames)
+    # Build output is a copy of src/ only when src/ really holds sources: published packages
+    # often ship dist/ beside a src/ of type declarations or assets, and dist/ is then the code.
+    src_has_sources: bool | None = None
     keep = []
     for name in sorted(dirnames):
         lowered = name.lower()
         if lowered in VENDORED_DIRS or lowered in TEST_DIRS or name.startswith("."):
             continue
-        if lowered in BUILD_DIRS and "src" in names:
-            continue
         if (dirpath / name).is_symlink():
             continue
+        if lowered in BUILD_DIRS and "src" in names:
+            if src_has_sources is None:
+                src_has_sources = _holds_sources(dirpath / "src")
+            if src_has_sources:
+                continue
         keep.append(name)
     return keep
 
 
-def _candidates(root: Path) -> Iterator[Path]:
+def walk_dirs(root: Path) -> Iterator[tuple[Path, list[str]]]:
+    """Every folder the walk reads (root first, then in sorted order) with its file names."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = _pruned(here, dirnames)
-        for name in sorted(filenames):
+        yield here, sorted(filenames)
+
+
+def _candidates(root: Path) -> Iterator[Path]:
+    for here, filenames in walk_dirs(root):
+        for name in filenames:
             path = here / name
-            if path.suffix.lower() not in SOURCE_SUFFIXES or path.is_symlink():
-                continue
-            if name.endswith(DECLARATION_SUFFIXES) or _is_test_file(name):
-                continue
-            yield path
+            if _is_source_name(name) and not path.is_symlink():
+                yield path
 
 
 def _decode(data: bytes) -> str:
@@ -200,13 +219,20 @@ def extract_files(files: Sequence[SourceFile], server_key: str) -> LanguageExtra
     )
 
 
+def extract_source_files(
+    files: Sequence[SourceFile], server_key: str, *, notes: Sequence[str] = (), complete: bool = True
+) -> TreeExtraction:
+    """The tools of an already collected set of files, with the walk's notes and completeness."""
+    extraction = extract_files(files, server_key)
+    tools = unique_tools(extraction.tools)
+    all_notes = [*notes, *extraction.notes]
+    if extraction.runtime_sites:
+        all_notes.extend(_runtime_notes(len(tools), extraction))
+    complete = complete and extraction.complete and not extraction.runtime_sites
+    return TreeExtraction(tuple(tools), tuple(all_notes), len(files), complete)
+
+
 def extract_tree(root: Path, server_key: str) -> TreeExtraction:
     """Read every source file worth reading under root (TS/JS, Python, Go) and return its tools."""
     files, notes, complete = collect_files(root)
-    extraction = extract_files(files, server_key)
-    tools = unique_tools(extraction.tools)
-    notes.extend(extraction.notes)
-    if extraction.runtime_sites:
-        notes.extend(_runtime_notes(len(tools), extraction))
-    complete = complete and extraction.complete and not extraction.runtime_sites
-    return TreeExtraction(tuple(tools), tuple(notes), len(files), complete)
+    return extract_source_files(files, server_key, notes=notes, complete=complete)

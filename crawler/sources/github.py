@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -18,8 +18,9 @@ import httpx
 from catalog.errors import CrawlError, RateLimited
 from catalog.records import CrawlResult, Origin, OriginKind, ServerRecord
 from crawler.archive import MiB, extract_archive
-from crawler.extract.tree import extract_tree
 from crawler.http import describe_transport_error, download, get_with_retries, retry_after_seconds
+from crawler.manifests import registry_name_note
+from crawler.monorepo import ServerTree, extract_servers
 from crawler.source import CrawlContext, Source
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -114,7 +115,7 @@ class GitHubSource(Source):
         return headers
 
     async def crawl(self, context: CrawlContext) -> AsyncIterator[CrawlResult]:
-        """Yield the one server this repository is."""
+        """Yield the server this repository is, or one per server of a monorepo (`#subpath` keys)."""
         metadata = await self.metadata(context)
         ref = self.ref or metadata.default_branch
         context.progress(f"downloading {metadata.full_name}@{ref}")
@@ -123,18 +124,9 @@ class GitHubSource(Source):
             sha7 = _sha7(top, self.slug)
             key = f"github:{metadata.full_name.lower()}"
             context.progress(f"reading {metadata.full_name}@{ref} ({sha7})")
-            extraction = await asyncio.to_thread(extract_tree, top, key)
-        notes = (*(("the repository is archived on GitHub",) if metadata.archived else ()),
-                 *extraction.notes)
-        server = ServerRecord(
-            key=key,
-            name=metadata.full_name.split("/", 1)[1],
-            description=metadata.description,
-            origins=(Origin(kind=OriginKind.GITHUB, value=metadata.full_name, version=f"{ref}@{sha7}",
-                            url=metadata.html_url),),
-            notes=notes,
-        )
-        yield CrawlResult(server=server, tools=extraction.tools, complete=extraction.complete)
+            servers = await asyncio.to_thread(extract_servers, top, key)
+        for found in servers:
+            yield _result(found, key, metadata, f"{ref}@{sha7}", ref)
 
     async def metadata(self, context: CrawlContext) -> RepoMetadata:
         """GET /repos/{owner}/{repo}, revalidated with the ETag kept in the state cache."""
@@ -198,6 +190,34 @@ class GitHubSource(Source):
         message = _api_message(response)
         suffix = f": {message}" if message else ""
         return CrawlError(f"GitHub API answered {status} for {path}{suffix}")
+
+
+def _result(found: ServerTree, key: str, metadata: RepoMetadata, version: str, ref: str) -> CrawlResult:
+    """The CrawlResult of the whole repository, or of one server folder of a monorepo."""
+    archived = ("the repository is archived on GitHub",) if metadata.archived else ()
+    manifest = found.manifest
+    declared = (registry_name_note(manifest.mcp_name),) if manifest and manifest.mcp_name else ()
+    notes = (*archived, *declared, *found.extraction.notes)
+    repo_name = metadata.full_name.split("/", 1)[1]
+    if not found.subpath:
+        server = ServerRecord(
+            key=key, name=repo_name, description=metadata.description,
+            origins=(Origin(kind=OriginKind.GITHUB, value=metadata.full_name, version=version,
+                            url=metadata.html_url),),
+            notes=notes,
+        )
+    else:
+        url = f"{metadata.html_url}/tree/{quote(ref, safe='/')}/{found.subpath}" if metadata.html_url else None
+        server = ServerRecord(
+            key=found.key(key),
+            name=(manifest.name if manifest else None) or PurePosixPath(found.subpath).name,
+            description=manifest.description if manifest else None,
+            version=manifest.version if manifest else None,
+            origins=(Origin(kind=OriginKind.GITHUB, value=f"{metadata.full_name}#{found.subpath}",
+                            version=version, url=url),),
+            notes=notes,
+        )
+    return CrawlResult(server=server, tools=found.extraction.tools, complete=found.extraction.complete)
 
 
 def _rate_limit_error(response: httpx.Response, *, has_token: bool) -> RateLimited | None:

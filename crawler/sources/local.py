@@ -8,13 +8,14 @@ import os
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from catalog.errors import ConfigError
 from catalog.records import CrawlResult, Origin, OriginKind, ServerRecord
 from crawler.archive import archive_kind, extract_archive
-from crawler.extract.tree import extract_tree
+from crawler.manifests import registry_name_note
+from crawler.monorepo import ServerTree, extract_servers
 from crawler.source import CrawlContext, Source
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -92,25 +93,38 @@ class LocalSource(Source):
         return f"local:{self.name}"
 
     async def crawl(self, context: CrawlContext) -> AsyncIterator[CrawlResult]:
-        """Yield the one server this folder or archive holds."""
+        """Yield the server this folder or archive holds, or one per server of a monorepo."""
         context.progress(f"reading {self.name}")
         if self.is_archive:
             with tempfile.TemporaryDirectory(prefix="catalog-local-") as scratch:
                 root = await asyncio.to_thread(extract_archive, self.path, Path(scratch) / "tree")
-                result = await asyncio.to_thread(self._read, root)
+                results = await asyncio.to_thread(self._read, root)
         else:
-            result = await asyncio.to_thread(self._read, self.path)
-        yield result
+            results = await asyncio.to_thread(self._read, self.path)
+        for result in results:
+            yield result
 
-    def _read(self, root: Path) -> CrawlResult:
-        package = read_package_json(root)
-        extraction = extract_tree(root, self.key)
+    def _read(self, root: Path) -> list[CrawlResult]:
+        return [self._result(root, found) for found in extract_servers(root, self.key)]
+
+    def _result(self, root: Path, found: ServerTree) -> CrawlResult:
+        manifest = found.manifest
+        declared = (registry_name_note(manifest.mcp_name),) if manifest and manifest.mcp_name else ()
+        if not found.subpath:
+            package = read_package_json(root)
+            name, description, version = package.name or self.name, package.description, package.version
+            origin = self.name
+        else:
+            name = (manifest.name if manifest else None) or PurePosixPath(found.subpath).name
+            description = manifest.description if manifest else None
+            version = manifest.version if manifest else None
+            origin = f"{self.name}#{found.subpath}"
         server = ServerRecord(
-            key=self.key,
-            name=package.name or self.name,
-            description=package.description,
-            version=package.version,
-            origins=(Origin(kind=OriginKind.LOCAL, value=self.name, version=package.version),),
-            notes=extraction.notes,
+            key=found.key(self.key),
+            name=name,
+            description=description,
+            version=version,
+            origins=(Origin(kind=OriginKind.LOCAL, value=origin, version=version),),
+            notes=(*declared, *found.extraction.notes),
         )
-        return CrawlResult(server=server, tools=extraction.tools, complete=extraction.complete)
+        return CrawlResult(server=server, tools=found.extraction.tools, complete=found.extraction.complete)
