@@ -6,6 +6,7 @@ import asyncio
 import random
 import socket
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -218,3 +219,45 @@ async def _stream_to_file(response: httpx.Response, dest: Path, url: str, max_by
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
+
+
+Gate = Callable[[], AbstractAsyncContextManager[object]]
+"""Something each attempt passes through before it is sent (a per-host rate limiter)."""
+
+
+async def get_capped(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    headers: Mapping[str, str] | None = None,
+    attempts: int = 4,
+    max_wait: float = 60.0,
+    gate: Gate | None = None,
+) -> tuple[httpx.Response, bytes]:
+    """GET url with retries like get_with_retries, each attempt through `gate`; returns (response, body).
+
+    The body is read up to max_bytes; a longer one (declared or streamed) raises CrawlError, so a
+    runaway answer never fills memory. Error answers keep up to 64 KiB for the caller to read.
+    """
+
+    async def send() -> httpx.Response:
+        request = client.build_request("GET", url, headers=headers)
+        if gate is None:
+            return await client.send(request, stream=True)
+        async with gate():
+            return await client.send(request, stream=True)
+
+    response = await _send_with_retries(send, attempts=attempts, max_wait=max_wait)
+    try:
+        if not response.is_success:
+            return response, await _read_capped(response, min(max_bytes, ERROR_BODY_BYTES))
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise CrawlError(f"answer of {url} exceeds {max_bytes} bytes")
+        body = await _read_capped(response, max_bytes + 1)
+        if len(body) > max_bytes:
+            raise CrawlError(f"answer of {url} exceeds {max_bytes} bytes")
+        return response, body
+    finally:
+        await response.aclose()

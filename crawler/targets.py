@@ -15,6 +15,8 @@ from crawler.sources.github import GitHubSource
 from crawler.sources.live_spec import Timeouts
 from crawler.sources.live_target import live_source_for
 from crawler.sources.local import ARCHIVE_SUFFIXES, LocalSource
+from crawler.sources.npm import NpmSource, parse_npm_target
+from crawler.sources.pypi import PyPISource, parse_pypi_target
 
 OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 """A GitHub user or organisation: 1–39 letters, digits and single inner hyphens."""
@@ -39,11 +41,28 @@ def _github_prefixed(target: str, rest: str) -> Source:
     return _github_slug(target, rest)
 
 
+def _registry(target: str, rest: str) -> Source:
+    # Imported here: registry sources resolve repository and package targets through this module.
+    from crawler.registries.source import RegistrySource, registry_named
+
+    return RegistrySource(registry_named(rest), target=target)
+
+
+def _npm(target: str, rest: str, options: TargetOptions | None) -> Source:
+    name, spec = parse_npm_target(rest)
+    return NpmSource(name, spec, registry=options.npm_registry if options else None, target=target)
+
+
+def _pypi(target: str, rest: str, options: TargetOptions | None) -> Source:
+    name, version = parse_pypi_target(rest)
+    return PyPISource(name, version, index=options.pypi_url if options else None, target=target)
+
+
 PREFIXES: tuple[tuple[str, Callable[[str, str], Source]], ...] = (
     ("github:", _github_prefixed),
-    ("npm:", _unsupported("npm")),
-    ("pypi:", _unsupported("PyPI")),
-    ("registry:", _unsupported("registry")),
+    ("npm:", lambda target, rest: _npm(target, rest, None)),
+    ("pypi:", lambda target, rest: _pypi(target, rest, None)),
+    ("registry:", _registry),
     ("stdio:", _unsupported("stdio")),
     ("url:", _unsupported("URL")),
 )
@@ -69,6 +88,10 @@ class TargetOptions:
     run: bool = False
     """The user's consent to run a package (`--run`)."""
     timeouts: Timeouts | None = None
+    npm_registry: str | None = None
+    """`--npm-registry`: the npm registry base URL (else `npm_config_registry`, else the public one)."""
+    pypi_url: str | None = None
+    """`--pypi-url`: the base URL serving /pypi/NAME/json (else PIP_INDEX_URL's, else pypi.org)."""
 
 
 def _live(text: str, options: TargetOptions) -> Source | None:
@@ -97,6 +120,10 @@ def resolve(target: str, options: TargetOptions | None = None) -> Source:
         live = _live(text, options)
         if live is not None:
             return live
+    if lowered.startswith("npm:"):
+        return _npm(text, text[len("npm:"):], options)
+    if lowered.startswith("pypi:"):
+        return _pypi(text, text[len("pypi:"):], options)
     for prefix, handler in PREFIXES:
         if lowered.startswith(prefix):
             return handler(text, text[len(prefix):])

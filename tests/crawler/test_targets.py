@@ -88,9 +88,8 @@ def test_malformed_repository_message_lists_the_accepted_forms() -> None:
 
 
 @pytest.mark.parametrize(("target", "message"), [
-    ("npm:@modelcontextprotocol/server-everything", "npm targets are not supported yet"),
-    ("pypi:mcp-server-fetch==1.0", "PyPI targets are not supported yet"),
-    ("registry:io.github.octo/weather", "registry targets are not supported yet"),
+    ("registry:io.github.octo/weather",
+     "unknown registry 'io.github.octo/weather'; choose one of official, smithery, glama, pulsemcp, mcpso, npm"),
     ("stdio -- npx weather", "stdio targets are not supported yet"),
     ("stdio", "stdio needs the server command after --"),
     ("", "an empty target: expected owner/repo[@ref], github:owner/repo[@ref], "

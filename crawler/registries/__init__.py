@@ -1,0 +1,1 @@
+"""Registry sources: enumerate the MCP servers that registries list, politely and resumably."""
