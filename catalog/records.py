@@ -224,6 +224,9 @@ class CrawlResult(_Frozen):
     failures: tuple[CrawlFailure, ...] = ()
     complete: bool = True
     """False when the tool list is known to be partial (tools built at run time, skipped files)."""
+    seen_by: LocationKind | None = None
+    """The kind of crawl this was (static, live, ...); when None, the tools' locations and the
+    server's origins say. A live run of a package sets it, as its origins (npm, pypi) cannot."""
 
 
 class Flag(_Frozen):
@@ -252,6 +255,25 @@ class Classification(_Frozen):
     classifier_version: str
 
 
+class ToolSighting(_Frozen):
+    """What one kind of crawl (static, live, saved, registry) last saw of a tool, and when."""
+
+    kind: LocationKind
+    definition_hash: str
+    """The definition that kind of crawl saw last."""
+    location: Location
+    """Where it saw it."""
+    first_seen: datetime
+    last_seen: datetime
+    missing_since: datetime | None = None
+    """When a complete crawl of this kind stopped seeing the tool; None while it still sees it."""
+
+    @property
+    def seeing(self) -> bool:
+        """True while the latest crawl of this kind still saw the tool."""
+        return self.missing_since is None
+
+
 class StoredTool(_Frozen):
     """A tool as the store holds it: its current definition, classification and dates."""
 
@@ -261,7 +283,9 @@ class StoredTool(_Frozen):
     first_seen: datetime
     last_seen: datetime
     removed: bool = False
-    """True when the latest crawl of its server no longer saw it."""
+    """True when no kind of crawl of its server still sees it."""
+    sightings: tuple[ToolSighting, ...] = ()
+    """Which kinds of crawl saw it (static, live, ...), in kind order."""
 
 
 class StoredServer(_Frozen):
@@ -279,6 +303,8 @@ class StoredServer(_Frozen):
     first_seen: datetime
     last_seen: datetime
     notes: tuple[str, ...] = ()
+    upstream_status: str | None = None
+    """What a registry last said: active, deprecated, deleted, removed (no longer listed); None if unlisted."""
 
 
 class ToolVersion(_Frozen):

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from catalog.records import CrawlFailure, StoredServer, StoredTool, ToolVersion
+from catalog.records import CrawlFailure, StoredServer, StoredTool, ToolSighting, ToolVersion
+from catalog.store_sightings import Disagreement, disagreements, summary
 
 if TYPE_CHECKING:  # the pipeline pulls in the crawler stack; only its report type is needed here
     from catalog.pipeline import CrawlReport
@@ -96,6 +97,7 @@ def server_json(server: StoredServer) -> dict[str, Any]:
         "version": server.version,
         "origins": [o.model_dump(mode="json", exclude_none=True) for o in server.origins],
         "status": server.status,
+        "upstream_status": server.upstream_status,
         "tool_count": server.tool_count,
         "first_seen": server.first_seen.isoformat(),
         "last_seen": server.last_seen.isoformat(),
@@ -106,11 +108,32 @@ def server_json(server: StoredServer) -> dict[str, Any]:
 def server_detail_json(
     server: StoredServer, tools: Sequence[StoredTool], failures: Sequence[CrawlFailure]
 ) -> dict[str, Any]:
-    """The --json form of `show --server KEY`."""
+    """The --json form of `show --server KEY`, with which kinds of crawl see each tool."""
+    found = disagreements(tools)
     return {
         **server_json(server),
-        "tools": [tool_json(t) for t in tools],
+        "tools": [{**tool_json(t), "sightings": [_sighting_json(s) for s in t.sightings]} for t in tools],
+        "disagreements": {
+            "summary": summary(found) or None,
+            "tools": [
+                {"name": d.tool.tool.name, "seen_by": [k.value for k in d.seen_by],
+                 "not_seen_by": [k.value for k in d.not_seen_by],
+                 "sightings": [_sighting_json(s) for s in d.tool.sightings]}
+                for d in found
+            ],
+        },
         "failures": [f.model_dump() for f in failures],
+    }
+
+
+def _sighting_json(sighting: ToolSighting) -> dict[str, Any]:
+    return {
+        "kind": sighting.kind.value,
+        "location": sighting.location.describe(),
+        "definition_hash": sighting.definition_hash,
+        "first_seen": sighting.first_seen.isoformat(),
+        "last_seen": sighting.last_seen.isoformat(),
+        "missing_since": sighting.missing_since.isoformat() if sighting.missing_since else None,
     }
 
 
@@ -212,8 +235,27 @@ def print_server(
     for note in server.notes:
         console.print(Text(f"note: {inert(note)}", style="yellow"))
     print_tools(console, tools)
+    found = disagreements(tools)
+    if found:
+        console.print(Text(f"disagreements: {inert(summary(found))}", style="yellow"))
+        for item in found:
+            console.print(Text(f"  {inert(item.tool.tool.name)}: {_disagreement_text(item)}"))
     for failure in failures:
         console.print(Text(f"failure ({failure.stage}): {one_line(failure.reason)}", style="red"))
+
+
+def _disagreement_text(item: Disagreement) -> str:
+    """`static saw it 2026-11-24 07:10 UTC at src/a.ts:3; live never saw it`."""
+    by_kind = {sighting.kind: sighting for sighting in item.tool.sightings}
+    parts = []
+    for kind in item.seen_by:
+        sighting = by_kind[kind]
+        where = sighting.location.describe() if sighting.location.file else sighting.location.detail
+        parts.append(f"{kind.value} saw it {sighting.last_seen:%Y-%m-%d %H:%M} UTC" + (f" at {where}" if where else ""))
+    for kind in item.not_seen_by:
+        missing = by_kind[kind].missing_since if kind in by_kind else None
+        parts.append(f"{kind.value} stopped seeing it {missing:%Y-%m-%d %H:%M} UTC" if missing else f"{kind.value} never saw it")
+    return inert("; ".join(parts))
 
 
 def print_reports(out: Console, err: Console, reports: Sequence[CrawlReport]) -> None:

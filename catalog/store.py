@@ -41,6 +41,13 @@ from catalog.store_records import (
     failure_record,
     tool_version,
 )
+from catalog.store_upstream import (
+    Upstream,
+    mark_unlisted,
+    registry_origin_condition,
+    touch_registry_origins,
+    write_upstream,
+)
 from catalog.store_write import (
     SaveSummary,
     insert_failures,
@@ -52,6 +59,8 @@ from catalog.store_write import (
 __all__ = ["SaveSummary", "Store"]
 
 _FINAL_RUN_STATUSES = ("ok", "partial", "failed")
+REGISTRY_NAMES = ("official", "smithery", "glama", "pulsemcp", "mcpso")
+"""Registries whose name `servers(origin=...)` accepts besides the origin kinds (`npm` stays the kind)."""
 
 
 def _now() -> datetime:
@@ -150,16 +159,23 @@ class Store:
         result: CrawlResult,
         classifications: Mapping[str, Classification],
         run_id: int | None = None,
+        *,
+        upstream: Upstream | None = None,
     ) -> SaveSummary:
         """Store one server's crawl in one transaction: all of it, or nothing on any error.
 
         Classifications are keyed by tool name; names not among the result's tools are ignored.
+        `upstream` is what a registry says about the server (status), written in the same transaction.
         """
         with self._transaction(f"save server {result.server.key}", write=True) as connection:
             verdicts = {
                 clean_text(name): clean_record(verdict) for name, verdict in classifications.items()
             }
-            return save_result(connection, clean_record(result), verdicts, run_id, _now())
+            now = _now()
+            summary = save_result(connection, clean_record(result), verdicts, run_id, now)
+            if upstream is not None:
+                write_upstream(connection, summary.server_key, upstream, now)
+            return summary
 
     def record_failure(self, failure: CrawlFailure, run_id: int | None = None) -> None:
         """Store a failure; a known server it names is marked failed, its tools left as they are."""
@@ -217,9 +233,14 @@ class Store:
         return present[0]
 
     def servers(self, *, origin: str | None = None) -> list[StoredServer]:
-        """Stored servers sorted by key; `origin` keeps those with an origin of that kind."""
+        """Stored servers sorted by key; `origin` keeps those with an origin of that kind.
+
+        `origin` may also name a registry (official, smithery, ...): servers that registry listed.
+        """
         where: list[sa.ColumnElement[bool]] = []
-        if origin is not None:
+        if origin is not None and origin in REGISTRY_NAMES:
+            where.append(registry_origin_condition(origin))
+        elif origin is not None:
             # An alias, so the subquery does not correlate with the origins listed alongside.
             origins = tables.server_origins.alias("origins_of_kind")
             kind = _choice(OriginKind, origin).value
@@ -294,6 +315,18 @@ class Store:
                     raise NotFound(f"no tool named '{name}' on server '{server_key}'")
                 upsert_classification(connection, version_id, clean_record(classification), now)
         return len(items)
+
+    # Registry bookkeeping (upstream status, sightings).
+
+    def touch_registry_origins(self, values: Sequence[str]) -> int:
+        """Mark REGISTRY origins (`official:name`, ...) as seen now, for pages a registry says are unchanged."""
+        with self._transaction("refresh registry origins", write=True) as connection:
+            return touch_registry_origins(connection, values, _now())
+
+    def mark_unlisted(self, registry: str, since: datetime) -> list[str]:
+        """Mark `removed` the servers this registry has not listed since `since`; returns their keys."""
+        with self._transaction(f"mark servers no longer in {registry}", write=True) as connection:
+            return mark_unlisted(connection, registry, since, _now())
 
     # StateCache for sources (ETags, registry cursors).
 

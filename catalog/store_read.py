@@ -15,6 +15,7 @@ from catalog.store_records import (
     stored_server,
     stored_tool,
 )
+from catalog.store_sightings import sightings_for
 
 
 def tools_query() -> sa.Select[tuple[object, ...]]:
@@ -68,7 +69,11 @@ def fetch_tools(
     connection: sa.Connection, query: sa.Select[tuple[object, ...]]
 ) -> list[StoredTool]:
     """Run a tools query; sorted in Python so the order does not depend on the database collation."""
-    items = [stored_tool(row._mapping) for row in connection.execute(query)]
+    sightings = sightings_for(connection, query)
+    items = [
+        stored_tool(row._mapping, sightings.get(row._mapping["id"], ()))
+        for row in connection.execute(query)
+    ]
     return sorted(items, key=lambda item: (item.tool.server_key, item.tool.name))
 
 

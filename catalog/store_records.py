@@ -20,6 +20,7 @@ from catalog.records import (
     StoredTool,
     ToolHints,
     ToolRecord,
+    ToolSighting,
     ToolVersion,
 )
 
@@ -170,7 +171,7 @@ def classification_record(row: RowLike, prefix: str = "") -> Classification | No
     )
 
 
-def stored_tool(row: RowLike) -> StoredTool:
+def stored_tool(row: RowLike, sightings: tuple[ToolSighting, ...] = ()) -> StoredTool:
     """A StoredTool from a `tools` row joined with its server key/name and prefixed classification."""
     return StoredTool(
         tool=tool_record(row, row["server_key"]),
@@ -179,6 +180,7 @@ def stored_tool(row: RowLike) -> StoredTool:
         first_seen=utc(row["first_seen"]),
         last_seen=utc(row["last_seen"]),
         removed=row["removed_at"] is not None,
+        sightings=sightings,
     )
 
 
@@ -201,6 +203,7 @@ def stored_server(row: RowLike, origins: tuple[Origin, ...], tool_count: int) ->
         first_seen=utc(row["first_seen"]),
         last_seen=utc(row["last_seen"]),
         notes=tuple(row["notes"]),
+        upstream_status=row["upstream_status"],
     )
 
 

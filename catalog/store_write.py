@@ -18,6 +18,14 @@ from catalog.store_records import (
     server_values,
     tool_values,
 )
+from catalog.store_sightings import (
+    SightingRows,
+    SightingWriter,
+    crawl_kinds,
+    load_sightings,
+    mark_unseen,
+    outranked,
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,9 @@ class SaveSummary:
     unchanged: int
     """Tools with the same definition as stored (only last_seen moves)."""
     removed: int
-    """Stored tools this complete crawl no longer saw, now marked removed."""
+    """Stored tools this complete crawl no longer saw and no other kind of crawl sees: removed."""
+    missing: int = 0
+    """Stored tools this complete crawl no longer saw that another kind of crawl still sees: kept."""
 
 
 def save_result(
@@ -42,7 +52,11 @@ def save_result(
     run_id: int | None,
     now: datetime,
 ) -> SaveSummary:
-    """Write one CrawlResult; the caller owns the transaction."""
+    """Write one CrawlResult; the caller owns the transaction.
+
+    Each tool's sighting by this kind of crawl is refreshed; a complete crawl marks the tools it
+    did not see as missing for its kind, and removed only when no other kind still sees them.
+    """
     status = "ok" if result.complete and not result.failures else "partial"
     server_id = upsert_server(connection, result, status, now)
     upsert_origins(connection, server_id, result.server.origins, now)
@@ -52,6 +66,8 @@ def save_result(
             sa.select(tables.tools).where(tables.tools.c.server_id == server_id)
         )
     }
+    sightings = load_sightings(connection, server_id)
+    writer = SightingWriter(now)
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     seen: set[str] = set()
     for tool in result.tools:
@@ -61,19 +77,20 @@ def save_result(
             continue
         seen.add(tool.name)
         previous = stored.get(tool.name)
-        outcome, version_id = _save_tool(connection, server_id, tool, previous, now)
+        own = sightings.get(previous.id, {}) if previous is not None else {}
+        outcome, version_id = _save_tool(connection, server_id, tool, previous, own, writer)
         counts[outcome] += 1
         classification = classifications.get(tool.name)
         if classification is not None:
             upsert_classification(connection, version_id, classification, now)
-    removed = 0
+    writer.flush(connection)
+    removed = missing = 0
     if result.complete:
-        gone = [
-            row.id for name, row in stored.items() if name not in seen and row.removed_at is None
-        ]
-        removed = _mark_removed(connection, gone, now)
+        unseen = [row for name, row in stored.items() if name not in seen]
+        marked = mark_unseen(connection, unseen, crawl_kinds(result), sightings, now)
+        removed, missing = marked.removed, marked.missing
     insert_failures(connection, result.failures, run_id, now)
-    return SaveSummary(server_key=result.server.key, removed=removed, **counts)
+    return SaveSummary(server_key=result.server.key, removed=removed, missing=missing, **counts)
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:
@@ -96,7 +113,10 @@ def upsert_server(
             sa.insert(servers).values(key=result.server.key, first_seen=now, **values)
         )
         return inserted_id(inserted)
-    connection.execute(sa.update(servers).where(servers.c.id == server_id).values(**values))
+    # Crawls of different kinds know different things (a package's description, a live server's
+    # instructions): one that does not know a field leaves what another found.
+    known = {name: value for name, value in values.items() if value is not None}
+    connection.execute(sa.update(servers).where(servers.c.id == server_id).values(**known))
     return int(server_id)
 
 
@@ -133,23 +153,40 @@ def _save_tool(
     server_id: int,
     tool: ToolRecord,
     previous: sa.Row[Any] | None,
-    now: datetime,
+    sightings: SightingRows,
+    writer: SightingWriter,
 ) -> tuple[str, int]:
-    """Upsert the tools row and its version row; returns (new|changed|unchanged, version id)."""
+    """Upsert the tools row, its sighting and its version row; returns (outcome, version id).
+
+    The outcome (new, changed, unchanged) compares with what this kind of crawl saw last, else
+    with the current definition. The tools row takes this definition unless a kind that knows
+    better still sees the tool (see store_sightings.PRIORITY).
+    """
     table = tables.tools
-    values = {**tool_values(tool), "last_seen": now, "removed_at": None}
+    definition = tool_values(tool)
+    kind = tool.location.kind.value
+    now = writer.now
     if previous is None:
         inserted = connection.execute(
-            sa.insert(table).values(server_id=server_id, name=tool.name, first_seen=now, **values)
+            sa.insert(table).values(
+                server_id=server_id, name=tool.name, first_seen=now, last_seen=now,
+                removed_at=None, **definition,
+            )
         )
         tool_id = inserted_id(inserted)
         outcome = "new"
     else:
         tool_id = previous.id
-        connection.execute(sa.update(table).where(table.c.id == tool_id).values(**values))
-        outcome = (
-            "unchanged" if previous.definition_hash == values["definition_hash"] else "changed"
+        own = sightings.get(kind)
+        before = own["definition_hash"] if own is not None else previous.definition_hash
+        outcome = "unchanged" if before == definition["definition_hash"] else "changed"
+        shown = {} if outranked(kind, sightings) else definition
+        connection.execute(
+            sa.update(table).where(table.c.id == tool_id).values(
+                last_seen=now, removed_at=None, **shown
+            )
         )
+    writer.add(tool_id, tool, sightings.get(kind))
     return outcome, _upsert_version(connection, tool_id, tool, now)
 
 
@@ -194,14 +231,6 @@ def upsert_classification(
         connection.execute(sa.insert(table).values(tool_version_id=version_id, **values))
     else:
         connection.execute(sa.update(table).where(table.c.id == existing).values(**values))
-
-
-def _mark_removed(connection: sa.Connection, tool_ids: list[int], now: datetime) -> int:
-    if tool_ids:
-        connection.execute(
-            sa.update(tables.tools).where(tables.tools.c.id.in_(tool_ids)).values(removed_at=now)
-        )
-    return len(tool_ids)
 
 
 def insert_failures(

@@ -18,6 +18,7 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 SERVER_STATUSES = ("ok", "partial", "failed")
 RUN_STATUSES = ("running", "ok", "partial", "failed")
+SIGHTING_KINDS = ("static", "live", "saved", "registry")
 
 
 def _timestamp() -> sa.DateTime:
@@ -45,6 +46,10 @@ servers = sa.Table(
     sa.Column("first_seen", _timestamp(), nullable=False),
     sa.Column("last_seen", _timestamp(), nullable=False),
     sa.Column("updated_at", _timestamp(), nullable=False),
+    # What a registry last said about the server (active, deprecated, deleted, removed);
+    # NULL for servers no registry listed. Added by revision 0002_upstream_status.
+    sa.Column("upstream_status", sa.String(16), nullable=True),
+    sa.Column("upstream_updated_at", _timestamp(), nullable=True),
     sa.UniqueConstraint("key"),
     _status_check(SERVER_STATUSES),
 )
@@ -100,6 +105,27 @@ tool_versions = sa.Table(
     sa.Column("first_seen", _timestamp(), nullable=False),
     sa.Column("last_seen", _timestamp(), nullable=False),
     sa.UniqueConstraint("tool_id", "definition_hash"),
+)
+
+# Which kinds of crawl see a tool in their latest crawl: a live crawl that misses a tool found by
+# reading the source must not remove it, nor the other way round (see store_sightings.py).
+tool_sightings = sa.Table(
+    "tool_sightings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("tool_id", sa.Integer, sa.ForeignKey("tools.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("definition_hash", sa.String(64), nullable=False),
+    sa.Column("location_file", sa.Text, nullable=True),
+    sa.Column("location_line", sa.Integer, nullable=True),
+    sa.Column("location_detail", sa.Text, nullable=True),
+    sa.Column("first_seen", _timestamp(), nullable=False),
+    sa.Column("last_seen", _timestamp(), nullable=False),
+    sa.Column("missing_since", _timestamp(), nullable=True),
+    sa.UniqueConstraint("tool_id", "kind"),
+    sa.CheckConstraint(
+        "kind IN ({})".format(", ".join(f"'{kind}'" for kind in SIGHTING_KINDS)), name="kind"
+    ),
 )
 
 classifications = sa.Table(

@@ -17,6 +17,7 @@ from crawler.sources.live_spec import (
     parse_headers,
 )
 from crawler.sources.mcp_config import read_config
+from crawler.sources.run_package import RunPackageSource, parse_package
 from crawler.sources.saved import SavedListingSource
 
 STDIO_TARGET = "stdio"
@@ -39,7 +40,8 @@ def live_source_for(
     """The live or saved-listing Source for target, or None when the target is not one of ours.
 
     `http(s)://…` → LiveSource over streamable HTTP (`transport="sse"` for SSE); `stdio` with the
-    command after `--` → LiveSource running it; an existing `*.json` file → SavedListingSource.
+    command after `--` → LiveSource running it; `npm:…`/`pypi:…` with `run` (the user's consent)
+    → RunPackageSource; an existing `*.json` file → SavedListingSource.
     """
     if target.startswith(("http://", "https://")):
         return LiveSource(
@@ -58,10 +60,11 @@ def live_source_for(
             raise ConfigError("stdio needs the server command after --", hint="catalog crawl stdio -- npx -y PKG")
         spec = StdioServer(command=tuple(command), name=name, env=parse_env(env), cwd=cwd)
         return LiveSource(spec, timeouts=timeouts, max_pages=max_pages)
-    if run and target.startswith(("npm:", "pypi:")):
-        raise ConfigError(
-            "--run for packages is not supported yet",
-            hint="run it yourself: catalog crawl stdio --name NAME -- npx -y PKG (or uvx PKG)",
+    if run and target.lower().startswith(("npm:", "pypi:")):
+        # Only with --run: without it, a package target is read statically and nothing runs.
+        return RunPackageSource(
+            parse_package(target), executable=name, env=parse_env(env), timeouts=timeouts,
+            max_pages=max_pages, target=target,
         )
     path = Path(target)
     if path.suffix.lower() == ".json" and path.is_file():

@@ -16,11 +16,14 @@ from catalog.errors import StoreError
 from catalog.store import Store
 from catalog.tables import metadata
 
+HEAD = "0003_tool_sightings"
+
 ALL_TABLES = {
     "servers",
     "server_origins",
     "tools",
     "tool_versions",
+    "tool_sightings",
     "classifications",
     "crawl_runs",
     "crawl_failures",
@@ -59,7 +62,7 @@ def test_empty_database_has_no_revision(database_url: str) -> None:
 def test_upgrade_to_head_matches_tables_module(database_url: str) -> None:
     migrate.upgrade(database_url)
 
-    assert migrate.current(database_url) == "0001_initial"
+    assert migrate.current(database_url) == HEAD
     assert _table_names(database_url) == ALL_TABLES | {"alembic_version"}
     assert _schema_differences(database_url) == []
 
@@ -73,6 +76,8 @@ def test_downgrade_to_base_then_upgrade_again_restores_schema(database_url: str)
 
     migrate.upgrade(database_url, "0001_initial")
     assert migrate.current(database_url) == "0001_initial"
+    migrate.upgrade(database_url, HEAD)
+    assert migrate.current(database_url) == HEAD
     assert _schema_differences(database_url) == []
 
 
@@ -80,14 +85,14 @@ def test_upgrade_twice_is_a_no_op(database_url: str) -> None:
     migrate.upgrade(database_url)
     migrate.upgrade(database_url)
 
-    assert migrate.current(database_url) == "0001_initial"
+    assert migrate.current(database_url) == HEAD
 
 
 def test_store_open_brings_schema_to_head(database_url: str) -> None:
     with Store.open(database_url):
         pass
 
-    assert migrate.current(database_url) == "0001_initial"
+    assert migrate.current(database_url) == HEAD
     assert _schema_differences(database_url) == []
 
 
@@ -186,4 +191,4 @@ def test_concurrent_opens_of_a_fresh_database_both_succeed(database_url: str) ->
         counts = list(pool.map(open_and_list, range(4)))
 
     assert counts == [0, 0, 0, 0]
-    assert migrate.current(database_url) == "0001_initial"
+    assert migrate.current(database_url) == HEAD

@@ -129,7 +129,7 @@ def test_cli_targets_that_are_not_live_are_left_to_others(tmp_path: Path) -> Non
     ("target", "options", "reason"),
     [
         ("stdio", {}, "stdio needs the server command after --"),
-        ("npm:@modelcontextprotocol/server-everything", {"run": True}, "--run for packages is not supported yet"),
+        ("npm:not a package", {"run": True}, "not an npm package: 'npm:not a package'"),
         ("https://h/mcp", {"transport": "websocket"}, "unknown transport 'websocket': use streamable-http or sse"),
     ],
 )
