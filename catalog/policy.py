@@ -1,194 +1,151 @@
-"""Recommended gateway policies: a profile maps each classification to an action; a dialect renders it."""
+"""Recommended gateway policies: a profile maps each classification to an action; a dialect renders it.
+
+    policy_profiles   the profile table (TOML) → Action per classification
+    policy_args       argument guards read from a tool's input schema
+    policy_plan       the dialect-neutral plan and the PolicyFormat seam
+    policy_policylayer / policy_intercept / policy_claude   one dialect each, with its validator
+"""
 
 from __future__ import annotations
 
 import json
-import tomllib
-from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Protocol
 
 from catalog.errors import ConfigError
-from catalog.paths import data_dir
-from catalog.records import Access, Capability, Classification, Risk, StoredTool
+from catalog.policy_claude import ClaudeCodeJSON
+from catalog.policy_intercept import InterceptYAML
+from catalog.policy_plan import Plan, PolicyFormat, ToolPlan, build_plan
+from catalog.policy_policylayer import PolicyLayerJSON
+from catalog.policy_profiles import (
+    BUILTIN_PROFILES,
+    Action,
+    ActionKind,
+    ArgumentLimits,
+    Profile,
+    Window,
+    load_profile,
+)
+from catalog.records import StoredServer, StoredTool
 
-E = TypeVar("E", bound=StrEnum)
-
-
-class ActionKind(StrEnum):
-    """What a gateway does with a call to one tool."""
-
-    ALLOW = "allow"
-    RATE_LIMIT = "rate-limit"
-    APPROVE = "approve"
-    HIDE = "hide"
-
-
-class Window(StrEnum):
-    """Counting windows a rate limit can use."""
-
-    MINUTE = "minute"
-    HOUR = "hour"
-    DAY = "day"
-
-
-@dataclass(frozen=True)
-class Action:
-    """The profile's decision for one tool."""
-
-    kind: ActionKind
-    window: Window | None = None
-    max: int | None = None
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class _Rule:
-    risk: Risk | None
-    access: Access | None
-    capability: Capability | None
-    action: Action
-
-    def matches(self, classification: Classification) -> bool:
-        return (
-            (self.risk is None or classification.risk == self.risk)
-            and (self.access is None or classification.access == self.access)
-            and (self.capability is None or self.capability in classification.capabilities)
-        )
+__all__ = [
+    "BUILTIN_PROFILES",
+    "Action",
+    "ActionKind",
+    "ArgumentLimits",
+    "ClaudeCodeJSON",
+    "Format",
+    "InterceptYAML",
+    "Plan",
+    "PolicyFormat",
+    "PolicyLayerJSON",
+    "Profile",
+    "ToolPlan",
+    "Window",
+    "build_plan",
+    "check_policy",
+    "dialect",
+    "load_profile",
+    "parse_format",
+    "recommend",
+    "select_tools",
+]
 
 
-@dataclass(frozen=True)
-class Profile:
-    """An ordered table of rules; the first that matches a classification decides its action."""
+class Format(StrEnum):
+    """The dialects `recommend` speaks."""
 
-    name: str
-    rules: tuple[_Rule, ...]
-
-    def action_for(self, classification: Classification) -> Action:
-        """The action for a classification; a profile that matches nothing hides the tool (fail closed)."""
-        for rule in self.rules:
-            if rule.matches(classification):
-                return rule.action
-        return Action(ActionKind.HIDE, reason=f"profile '{self.name}' has no rule for this tool")
+    POLICYLAYER = "policylayer"
+    INTERCEPT = "intercept"
+    CLAUDE_CODE = "claude-code"
 
 
-def _enum_or_none(enum: type[E], value: object, where: str) -> E | None:
-    if value is None:
-        return None
+def parse_format(value: Format | str) -> Format:
+    """A format by name; an unknown name is a one-line error listing the known ones."""
     try:
-        return enum(str(value))
+        return Format(value)
     except ValueError:
-        choices = ", ".join(member.value for member in enum)
-        raise ConfigError(f"{where}: '{value}' is not one of {choices}") from None
+        raise ConfigError(f"unknown policy format '{value}' ({', '.join(f.value for f in Format)})") from None
 
 
-def _parse_rule(raw: Mapping[str, Any], where: str) -> _Rule:
-    when = raw.get("when", {})
-    if not isinstance(when, Mapping):
-        raise ConfigError(f"{where}: 'when' must be a table")
-    kind = _enum_or_none(ActionKind, raw.get("action"), f"{where} action")
-    if kind is None:
-        raise ConfigError(f"{where}: every rule needs an action")
-    window = _enum_or_none(Window, raw.get("window"), f"{where} window")
-    limit = raw.get("max")
-    if kind is ActionKind.RATE_LIMIT and (window is None or not isinstance(limit, int) or limit < 1):
-        raise ConfigError(f"{where}: a rate-limit needs a window and a positive whole max")
-    action = Action(kind, window, limit if isinstance(limit, int) else None, str(raw.get("reason", "")))
-    return _Rule(
-        risk=_enum_or_none(Risk, when.get("risk"), f"{where} risk"),
-        access=_enum_or_none(Access, when.get("access"), f"{where} access"),
-        capability=_enum_or_none(Capability, when.get("capability"), f"{where} capability"),
-        action=action,
-    )
+def dialect(
+    format: Format | str = Format.POLICYLAYER,
+    *,
+    indent: int | None = None,
+    root: str | None = None,
+    merge: Path | None = None,
+) -> PolicyFormat:
+    """The renderer for a format name."""
+    chosen = parse_format(format)
+    if merge is not None and chosen is not Format.CLAUDE_CODE:
+        raise ConfigError("--merge only applies to --format claude-code")
+    match chosen:
+        case Format.POLICYLAYER:
+            return PolicyLayerJSON(indent, root)
+        case Format.INTERCEPT:
+            return InterceptYAML(indent, root)
+        case Format.CLAUDE_CODE:
+            return ClaudeCodeJSON(indent, root, merge)
 
 
-def load_profile(name_or_path: str = "balanced") -> Profile:
-    """A built-in profile by name, or a user's TOML file by path."""
-    path = Path(name_or_path)
-    if path.suffix != ".toml":
-        path = data_dir() / "profiles" / f"{name_or_path}.toml"
-        if not path.is_file():
-            raise ConfigError(f"no built-in profile '{name_or_path}'", hint="give a .toml path for your own")
+def recommend(
+    tools: Sequence[StoredTool],
+    *,
+    profile: str = "balanced",
+    format: Format | str = Format.POLICYLAYER,
+    indent: int | None = None,
+    root: str | None = None,
+    merge: Path | None = None,
+) -> str:
+    """The recommended policy for these tools under a profile, in one dialect, validated."""
+    renderer = dialect(format, indent=indent, root=root, merge=merge)
+    return renderer.render(tools, load_profile(profile))
+
+
+class ToolSource(Protocol):
+    """The part of the store `select_tools` reads."""
+
+    def tool(self, name: str, server: str | None = None) -> StoredTool: ...
+
+    def tools(self, *, server: str | None = None) -> list[StoredTool]: ...
+
+    def server(self, key: str) -> StoredServer: ...
+
+
+def select_tools(store: ToolSource, names: Sequence[str], server: str | None) -> list[StoredTool]:
+    """The named tools (on `server` when given), or every current tool of `server` when none are named."""
+    if names:
+        return [store.tool(name, server) for name in dict.fromkeys(names)]
+    if server is None:
+        raise ConfigError("give --tool NAME (repeatable) or --server KEY")
+    store.server(server)  # an unknown server is NotFound, not an empty policy
+    found = store.tools(server=server)
+    if not found:
+        raise ConfigError(f"server '{server}' has no current tools")
+    return found
+
+
+def _guess(path: Path, text: str) -> Format:
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        return Format.INTERCEPT
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return Format.INTERCEPT if path.suffix.lower() != ".json" else Format.POLICYLAYER
+    if isinstance(document, dict) and "permissions" in document and "version" not in document:
+        return Format.CLAUDE_CODE
+    return Format.POLICYLAYER
+
+
+def check_policy(path: Path, format: Format | str | None = None) -> tuple[Format, list[str]]:
+    """The dialect of a policy file (given or guessed) and its problems, one line each; none when valid."""
+    try:
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"no such profile file: {name_or_path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"profile {path.name} is not valid TOML: {error}") from None
-    rules = document.get("rule", [])
-    if not isinstance(rules, list) or not rules:
-        raise ConfigError(f"profile {path.name} has no [[rule]] entries")
-    name = str(document.get("name", path.stem))
-    return Profile(name, tuple(_parse_rule(rule, f"profile {name} rule {n}") for n, rule in enumerate(rules, 1)))
-
-
-class PolicyFormat(ABC):
-    """A gateway dialect: renders the actions for a set of tools as that gateway's policy text."""
-
-    @abstractmethod
-    def render(self, tools: Sequence[StoredTool], profile: Profile) -> str:
-        """The policy document, deterministic for the same input."""
-
-
-def _classification(tool: StoredTool) -> Classification:
-    if tool.classification is None:
-        raise ConfigError(
-            f"tool '{tool.tool.name}' on {tool.tool.server_key} has not been classified",
-            hint="run `catalog classify`",
-        )
-    return tool.classification
-
-
-class PolicyLayerJSON(PolicyFormat):
-    """PolicyLayer's policy JSON: version, default deny, hide, per-tool require/deny_if/limits."""
-
-    def __init__(self, indent: int | None = None) -> None:
-        self.indent = indent
-
-    def document(self, tools: Sequence[StoredTool], profile: Profile) -> dict[str, Any]:
-        """The policy as a dict whose key order is the documented one (version, default, hide, tools)."""
-        hidden: list[str] = []
-        rules: dict[str, dict[str, Any]] = {}
-        for tool in sorted(tools, key=lambda t: t.tool.name):
-            name = tool.tool.name
-            action = profile.action_for(_classification(tool))
-            match action.kind:
-                case ActionKind.ALLOW:
-                    rules[name] = {}
-                case ActionKind.RATE_LIMIT:
-                    rules[name] = {"limits": [_limit(name, action)]}
-                case ActionKind.APPROVE:
-                    rules[name] = {"deny_if": [{"conditions": [], "on_deny": _approval_message(name)}]}
-                case ActionKind.HIDE:
-                    hidden.append(name)
-        document: dict[str, Any] = {"version": "1", "default": "deny"}
-        if hidden:
-            document["hide"] = hidden
-        document["tools"] = rules
-        return document
-
-    def render(self, tools: Sequence[StoredTool], profile: Profile) -> str:
-        return json.dumps(self.document(tools, profile), indent=self.indent, ensure_ascii=False)
-
-
-def _limit(name: str, action: Action) -> dict[str, Any]:
-    assert action.window is not None and action.max is not None  # guaranteed by _parse_rule
-    return {"counter": f"{name}_rate", "window": action.window.value, "max": action.max, "scope": "grant"}
-
-
-def _approval_message(name: str) -> str:
-    return f"{name} requires human approval"
-
-
-def recommend(tools: Sequence[StoredTool], *, profile: str = "balanced", indent: int | None = None) -> str:
-    """The recommended PolicyLayer policy for these tools under a profile."""
-    if not tools:
-        raise ConfigError("no tools to recommend a policy for")
-    names = [t.tool.name for t in tools]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ConfigError(f"tool names repeat across servers in one policy: {', '.join(duplicates)}")
-    return PolicyLayerJSON(indent).render(tools, load_profile(profile))
+        raise ConfigError(f"no such policy file: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    chosen = parse_format(format) if format is not None else _guess(path, text)
+    return chosen, dialect(chosen).check(text)

@@ -52,7 +52,7 @@ def test_each_risk_maps_to_its_balanced_rule() -> None:
         stored("list_notes", Access.READ, Risk.LOW),
         stored("read_secret", Access.READ, Risk.MEDIUM, Capability.SECRETS),
         stored("create_note", Access.WRITE, Risk.MEDIUM),
-        stored("run_shell", Access.DESTRUCTIVE, Risk.HIGH, Capability.EXECUTES_CODE),
+        stored("run_script", Access.WRITE, Risk.HIGH, Capability.EXECUTES_CODE),
         stored("drop_table", Access.DESTRUCTIVE, Risk.CRITICAL),
         stored("send_payment", Access.WRITE, Risk.CRITICAL, Capability.MOVES_MONEY),
     ]
@@ -70,7 +70,7 @@ def test_each_risk_maps_to_its_balanced_rule() -> None:
             "create_note": limit("create_note", 30),
             "list_notes": {},
             "read_secret": limit("read_secret", 60),
-            "run_shell": limit("run_shell", 10),
+            "run_script": limit("run_script", 10),
             "send_payment": {"deny_if": [{"conditions": [], "on_deny": "send_payment requires human approval"}]},
         },
     }
@@ -120,7 +120,11 @@ def test_profile_without_a_matching_rule_fails_closed(tmp_path: Path) -> None:
     [
         ("not toml ][", "is not valid TOML"),
         ('name = "empty"\n', "has no [[rule]] entries"),
-        ('[[rule]]\naction = "explode"\n', "'explode' is not one of allow, rate-limit, approve, hide"),
+        ('[[rule]]\naction = "explode"\n', "'explode' is not one of allow, rate-limit, approve, deny, hide"),
+        ('[[rule]]\nwhen = { colour = "red" }\naction = "allow"\n', "unknown 'when' key 'colour'"),
+        ('[arguments]\nmax_amount = -1\n[[rule]]\naction = "allow"\n', "'max_amount' must be a positive whole number"),
+        ('[ceiling.risk]\ncritical = "hide"\n[[rule]]\naction = "allow"\n',
+         "rule 1: 'allow' is looser than the ceiling 'hide' for risk critical"),
         ('[[rule]]\naction = "rate-limit"\n', "a rate-limit needs a window and a positive whole max"),
         ('[[rule]]\nwhen = { risk = "extreme" }\naction = "allow"\n', "'extreme' is not one of low"),
     ],
@@ -151,3 +155,57 @@ def test_same_name_on_two_servers_cannot_share_one_policy() -> None:
 
     with pytest.raises(ConfigError, match="repeat across servers"):
         recommend([first, second])
+
+
+def test_ceiling_ignores_rules_an_earlier_rule_already_decides(tmp_path: Path) -> None:
+    profile = tmp_path / "layered.toml"
+    profile.write_text(
+        '[ceiling.access]\ndestructive = "hide"\n'
+        '[[rule]]\nwhen = { access = "destructive" }\naction = "hide"\n'
+        '[[rule]]\naction = "allow"\n',
+        encoding="utf-8",
+    )
+
+    loaded = load_profile(str(profile))
+
+    assert [rule.action.kind for rule in loaded.rules] == [ActionKind.HIDE, ActionKind.ALLOW]
+
+
+def test_category_rules_match_the_category_not_the_access_class() -> None:
+    permissive = load_profile("permissive")
+    shell = stored("run_shell", Access.DESTRUCTIVE, Risk.CRITICAL, Capability.EXECUTES_CODE).classification
+    shell = shell.model_copy(update={"category": Category.EXECUTE})  # type: ignore[union-attr]
+
+    assert permissive.action_for(shell) == Action(
+        ActionKind.RATE_LIMIT, Window.MINUTE, 10, "Execute: code execution is rate-limited to 10 calls per minute per grant"
+    )
+
+
+def test_strict_profile_limits_every_call_of_a_grant() -> None:
+    policy = json.loads(recommend([stored("list_notes", Access.READ, Risk.LOW)], profile="strict"))
+
+    assert policy == {
+        "version": "1",
+        "default": "deny",
+        "all_tools": {"limits": [{"counter": "all_tools_rate", "window": "minute", "max": 60, "scope": "grant"}]},
+        "tools": {"list_notes": {}},
+    }
+
+
+def test_unknown_format_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="unknown policy format 'rego' \\(policylayer, intercept, claude-code\\)"):
+        recommend([stored("x", Access.READ, Risk.LOW)], format="rego")
+
+
+def test_merge_with_another_format_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--merge only applies to --format claude-code"):
+        recommend([stored("x", Access.READ, Risk.LOW)], merge=tmp_path / "settings.json")
+
+
+def test_relative_root_is_an_error() -> None:
+    tool = stored("read_file", Access.READ, Risk.LOW, Capability.FILESYSTEM)
+    tool = tool.model_copy(update={"tool": tool.tool.model_copy(
+        update={"input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}})})
+
+    with pytest.raises(ConfigError, match="--root must be an absolute path, not 'data'"):
+        recommend([tool], root="data")
