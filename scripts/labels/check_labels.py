@@ -1,0 +1,159 @@
+"""Validate data/labels/ and print counts per domain, class, capability and hints (a stats tool, not a generator).
+
+Usage: .venv/bin/python scripts/labels/check_labels.py [--markdown]
+Exits 1 with one line per problem when any row breaks the format documented in data/labels/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ACCESS = ("read", "write", "destructive")
+CAPABILITIES = frozenset(
+    {
+        "executes-code",
+        "moves-money",
+        "sends-messages",
+        "secrets",
+        "filesystem",
+        "network-egress",
+        "admin",
+        "personal-data",
+    }
+)
+HINTS = frozenset({"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"})
+HAND_FIELDS = (
+    "id",
+    "domain",
+    "name",
+    "description",
+    "params",
+    "hints",
+    "access",
+    "capabilities",
+    "provenance",
+)
+WEAK_FIELDS = (
+    "id",
+    "server",
+    "name",
+    "description",
+    "params",
+    "hints",
+    "access",
+    "weak_rule",
+    "provenance",
+)
+LABELS = Path(__file__).resolve().parents[2] / "data" / "labels"
+
+
+def rows(folder: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+    """Every row of every .jsonl file under folder, with where it came from."""
+    for path in sorted(folder.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            yield path, number, json.loads(line)
+
+
+def problems(labels: Path = LABELS) -> list[str]:
+    """Everything wrong with the label files, one line each."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for kind, fields in (("hand", HAND_FIELDS), ("weak", WEAK_FIELDS)):
+        for path, number, row in rows(labels / kind):
+            where = f"{path.name}:{number}"
+            missing = [name for name in fields if name not in row]
+            if missing:
+                found.append(f"{where}: missing {', '.join(missing)}")
+                continue
+            if row["id"] in seen:
+                found.append(f"{where}: duplicate id {row['id']}")
+            seen.add(row["id"])
+            if row["access"] not in ACCESS:
+                found.append(f"{where}: access {row['access']!r}")
+            if set(row["hints"]) - HINTS or not all(
+                isinstance(v, bool) for v in row["hints"].values()
+            ):
+                found.append(f"{where}: bad hints {row['hints']}")
+            if kind == "hand":
+                if set(row["capabilities"]) - CAPABILITIES:
+                    found.append(f"{where}: capabilities {row['capabilities']}")
+                if path.stem != row["domain"] or not row["id"].startswith(row["domain"] + "-"):
+                    found.append(f"{where}: domain/id do not match the file")
+                if row["provenance"].get("source") != "hand":
+                    found.append(f"{where}: provenance source must be 'hand'")
+    return found
+
+
+def stats(labels: Path = LABELS) -> dict[str, Any]:
+    """Counts of rows by domain and class, capabilities, hints and weak sources."""
+    by_domain: dict[str, Counter[str]] = defaultdict(Counter)
+    capabilities: Counter[str] = Counter()
+    hinted = misleading = 0
+    for _, _, row in rows(labels / "hand"):
+        by_domain[row["domain"]][row["access"]] += 1
+        capabilities.update(row["capabilities"])
+        hinted += bool(row["hints"])
+        misleading += "misleading" in row["provenance"].get("note", "").lower()
+    weak: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, _, row in rows(labels / "weak"):
+        source = row["provenance"].get("package") or f"docker-mcp-catalog:{row['server']}"
+        weak[source][row["access"]] += 1
+    return {
+        "hand": by_domain,
+        "capabilities": capabilities,
+        "hinted": hinted,
+        "misleading": misleading,
+        "weak": weak,
+    }
+
+
+def _table(title: str, groups: dict[str, Counter[str]], markdown: bool) -> list[str]:
+    total: Counter[str] = Counter()
+    lines = (
+        [f"| {title} | read | write | destructive | total |", "|---|---:|---:|---:|---:|"]
+        if markdown
+        else [title]
+    )
+    for key in sorted(groups):
+        counts = groups[key]
+        total.update(counts)
+        cells = [str(counts[a]) for a in ACCESS] + [str(sum(counts.values()))]
+        lines.append(
+            f"| {key} | " + " | ".join(cells) + " |"
+            if markdown
+            else f"  {key:<44} " + " ".join(f"{c:>5}" for c in cells)
+        )
+    share = " / ".join(f"{a} {total[a] / max(1, sum(total.values())):.0%}" for a in ACCESS)
+    cells = [str(total[a]) for a in ACCESS] + [str(sum(total.values()))]
+    lines.append(
+        f"| **all ({len(groups)})** | " + " | ".join(cells) + " |"
+        if markdown
+        else f"  {'all (' + str(len(groups)) + ')':<44} " + " ".join(f"{c:>5}" for c in cells)
+    )
+    lines.append(f"\n{share}\n" if markdown else f"  {share}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--markdown", action="store_true", help="print tables for the README")
+    args = parser.parse_args(argv)
+    found = problems()
+    for line in found:
+        print(line, file=sys.stderr)
+    counted = stats()
+    print("\n".join(_table("hand domain", counted["hand"], args.markdown)))
+    print("\n".join(_table("weak source", counted["weak"], args.markdown)))
+    print(f"capabilities: {dict(sorted(counted['capabilities'].items()))}")
+    print(f"hand rows with hints: {counted['hinted']}, flagged misleading: {counted['misleading']}")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
