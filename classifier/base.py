@@ -24,8 +24,18 @@ class Classifier(ABC):
 
 
 def default_classifier() -> Classifier:
-    """The classifier the pipeline uses when none is given (the rules, for now)."""
-    # Imported here: rules.py subclasses Classifier, so a top-level import would be circular.
+    """The classifier the pipeline uses when none is given.
+
+    The rules combined with the trained model when a model is shipped (data/model/meta.json),
+    the rules alone otherwise. The model itself (and scikit-learn) loads on first use.
+    """
+    # Imported here: rules.py and combined.py subclass Classifier, so top-level imports would be circular.
+    from catalog.paths import data_dir
+    from classifier.combined import META_FILE, CombinedClassifier
     from classifier.rules import RulesClassifier
 
-    return RulesClassifier.from_data()
+    rules = RulesClassifier.from_data()
+    model_dir = data_dir() / "model"
+    if (model_dir / META_FILE).is_file():
+        return CombinedClassifier.from_dir(model_dir, rules)
+    return rules

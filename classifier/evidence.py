@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from catalog.records import Access, Capability, ToolHints
 from classifier.features import Param, ToolFeatures, text_words
-from classifier.lexicon import Lexicon, Pattern, Rule, Verb
+from classifier.lexicon import Lexicon, Pattern, Phrase, Rule, Verb
 
 CONJUNCTIONS = frozenset({"and", "or", "then"})
 NEGATORS = frozenset(
@@ -171,7 +171,22 @@ def _lead_verb(text: str, lexicon: Lexicon) -> Verb | None:
     return lexicon.verbs[base] if base is not None else None
 
 
+_ANY_PHRASE: dict[int, tuple[tuple[Phrase, ...], re.Pattern[str]]] = {}
+
+
+def _any_phrase(phrases: tuple[Phrase, ...]) -> re.Pattern[str]:
+    """One alternation of every phrase: most descriptions match none, and one search says so."""
+    cached = _ANY_PHRASE.get(id(phrases))
+    if cached is None or cached[0] is not phrases:
+        pattern = "|".join(f"(?:{phrase.regex.pattern})" for phrase in phrases) or "(?!)"
+        cached = (phrases, re.compile(pattern, re.IGNORECASE))
+        _ANY_PHRASE[id(phrases)] = cached
+    return cached[1]
+
+
 def _phrases(description: str, lexicon: Lexicon) -> Iterator[Evidence]:
+    if not _any_phrase(lexicon.phrases).search(description):
+        return
     for phrase in lexicon.phrases:
         for match in phrase.regex.finditer(description):
             if _negated(text_words(description[: match.start()])):
@@ -261,11 +276,13 @@ def rule_evidence(
 ) -> list[Evidence]:
     """Evidence from the data rules; rules conditioned on access run once a verdict exists."""
     action_set = frozenset(actions)
+    grams = _name_grams(features.name_words)
+    params = frozenset(param.joined for param in features.params)
     evidence: list[Evidence] = []
     for rule in lexicon.rules:
         if (rule.access_in is None) != (verdict is None):
             continue
-        parts = _rule_match(rule, features, action_set, verdict)
+        parts = _rule_match(rule, features, action_set, verdict, grams, params)
         if parts is None:
             continue
         if verdict is not None:
@@ -275,34 +292,75 @@ def rule_evidence(
     return evidence
 
 
+def _name_grams(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    # Every run of up to four consecutive name words: a rule's term is then one set lookup.
+    return frozenset(
+        tuple(words[start : start + size])
+        for size in range(1, 5)
+        for start in range(len(words) - size + 1)
+    )
+
+
 def _rule_match(
-    rule: Rule, features: ToolFeatures, actions: frozenset[str], verdict: Access | None
+    rule: Rule,
+    features: ToolFeatures,
+    actions: frozenset[str],
+    verdict: Access | None,
+    grams: frozenset[tuple[str, ...]],
+    params: frozenset[str],
 ) -> list[str] | None:
+    # Every condition must hold; the cheap set lookups go first.
+    if rule.access_in is not None and verdict not in rule.access_in:
+        return None
+    verb: str | None = None
+    if rule.actions is not None:
+        verb = next((action for action in actions if action in rule.actions), None)
+        if verb is None:
+            return None
+    term: tuple[str, ...] | None = None
+    if rule.name_words is not None:
+        if not _may_hold(grams, rule.name_words):
+            return None
+        term = next((term for term in rule.name_words if _has_term(grams, term, features)), None)
+        if term is None:
+            return None
+    if (
+        rule.unless_name_words
+        and _may_hold(grams, rule.unless_name_words)
+        and any(_has_term(grams, unless, features) for unless in rule.unless_name_words)
+    ):
+        return None
+    if rule.unless_params and not params.isdisjoint(rule.unless_params):
+        return None
     parts: list[str] = []
+    if term is not None:
+        parts.append(f"name word '{' '.join(term)}'")
     if rule.params is not None or rule.param_words is not None:
         param = _matching_param(rule, features.params)
         if param is None:
             return None
         parts.append(f"parameter '{param.name}'")
-    if rule.actions is not None:
-        verb = next((action for action in actions if action in rule.actions), None)
-        if verb is None:
-            return None
+    if verb is not None:
         parts.append(f"verb '{verb}'")
-    if rule.name_words is not None:
-        term = next(
-            (term for term in rule.name_words if _contains(features.name_words, term)), None
-        )
-        if term is None:
-            return None
-        parts.insert(0, f"name word '{' '.join(term)}'")
-    if rule.access_in is not None and verdict not in rule.access_in:
-        return None
-    if any(_contains(features.name_words, term) for term in rule.unless_name_words):
-        return None
-    if any(param.joined in rule.unless_params for param in features.params):
-        return None
     return parts
+
+
+_TERM_SETS: dict[int, tuple[tuple[tuple[str, ...], ...], frozenset[tuple[str, ...]], bool]] = {}
+
+
+def _may_hold(grams: frozenset[tuple[str, ...]], terms: tuple[tuple[str, ...], ...]) -> bool:
+    """False when no term can be in the name: one set intersection instead of a scan."""
+    cached = _TERM_SETS.get(id(terms))
+    if cached is None or cached[0] is not terms:
+        cached = (terms, frozenset(terms), any(len(term) > 4 for term in terms))
+        _TERM_SETS[id(terms)] = cached
+    return cached[2] or not grams.isdisjoint(cached[1])
+
+
+def _has_term(
+    grams: frozenset[tuple[str, ...]], term: tuple[str, ...], features: ToolFeatures
+) -> bool:
+    return term in grams if len(term) <= 4 else _contains(features.name_words, term)
 
 
 def _matching_param(rule: Rule, params: Sequence[Param]) -> Param | None:
@@ -321,6 +379,8 @@ def _contains(words: Sequence[str], term: Sequence[str]) -> bool:
     size = len(term)
     if size == 1:
         return term[0] in words
+    if term[0] not in words:
+        return False
     return any(
         tuple(words[index : index + size]) == tuple(term) for index in range(len(words) - size + 1)
     )

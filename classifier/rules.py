@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from catalog.paths import data_dir
-from catalog.records import Access, Capability, Classification, Flag, ToolRecord
+from catalog.records import Access, Capability, Classification, ToolRecord
+from classifier.audit import flag_tool, hint_flags
 from classifier.base import Classifier
 from classifier.evidence import (
     Evidence,
@@ -22,6 +23,7 @@ from classifier.evidence import (
 )
 from classifier.features import ToolFeatures, extract_features
 from classifier.lexicon import LEXICON_FILES, Lexicon, load_lexicon
+from classifier.poisoning import POISONING_FILE, Scanner, default_scanner, load_scanner
 from classifier.risk import RISK_FILE, RiskTable, category_of, load_risk_table
 
 RULES_VERSION = "rules-1"
@@ -47,10 +49,13 @@ class RulesClassifier(Classifier):
     Everything a person might tune lives in data/lexicons/*.toml and data/risk.toml.
     """
 
-    def __init__(self, lexicon: Lexicon, risk_table: RiskTable, version: str) -> None:
+    def __init__(
+        self, lexicon: Lexicon, risk_table: RiskTable, version: str, scanner: Scanner | None = None
+    ) -> None:
         self.lexicon = lexicon
         self.risk_table = risk_table
         self.version = version
+        self.scanner = scanner or default_scanner()
         self._is_action = is_action(lexicon)
 
     @classmethod
@@ -63,23 +68,53 @@ class RulesClassifier(Classifier):
         return [self._classify(tool) for tool in tools]
 
     def _classify(self, tool: ToolRecord) -> Classification:
-        features = extract_features(tool, self._is_action)
-        evidence, actions = self._access_evidence(features)
+        features = self.features(tool)
+        evidence, actions = self.access_evidence(features)
         access, confidence = decide(evidence)
-        evidence += rule_evidence(features, actions, self.lexicon, access)
+        return self.flag(tool, self.label(features, evidence, actions, access, confidence))
+
+    def flag(self, tool: ToolRecord, classification: Classification) -> Classification:
+        """`classification` with the hints audit and suspicious-instruction flags of `tool` merged in."""
+        return flag_tool(tool, classification, self.scanner)
+
+    def features(self, tool: ToolRecord) -> ToolFeatures:
+        """What the rules read from one tool (its name's action found with this lexicon)."""
+        return extract_features(tool, self._is_action)
+
+    def label(
+        self,
+        features: ToolFeatures,
+        evidence: Sequence[Evidence],
+        actions: Sequence[str],
+        access: Access,
+        confidence: float,
+        *,
+        lead: Sequence[str] = (),
+        version: str | None = None,
+    ) -> Classification:
+        """The full classification once `access` is decided: capabilities, category, risk, reasons.
+
+        `lead` reasons go first (a combination says who decided); `version` overrides ours.
+        """
+        evidence = [*evidence, *rule_evidence(features, actions, self.lexicon, access)]
         capabilities = self._capabilities(evidence)
         category = category_of(access, capabilities)
         risk, risk_reason = self.risk_table.assess(access, category, capabilities)
+        reasons = _reasons(evidence, access, capabilities, risk_reason)
         return Classification(
             access=access,
             risk=risk,
             category=category,
             capabilities=capabilities,
             confidence=confidence,
-            reasons=_reasons(evidence, access, capabilities, risk_reason),
-            flags=_flags(features, access),
-            classifier_version=self.version,
+            reasons=tuple(dict.fromkeys([*lead, *reasons]))[:MAX_REASONS] if lead else reasons,
+            flags=hint_flags(features.hints, features.name_words, access),
+            classifier_version=version or self.version,
         )
+
+    def access_evidence(self, features: ToolFeatures) -> tuple[list[Evidence], list[str]]:
+        """Evidence about the access class (hints included) and the action words found."""
+        return self._access_evidence(features)
 
     def _access_evidence(self, features: ToolFeatures) -> tuple[list[Evidence], list[str]]:
         evidence: list[Evidence] = []
@@ -150,32 +185,20 @@ def _reasons(
     return tuple(dict.fromkeys(ordered))[:MAX_REASONS]
 
 
-def _flags(features: ToolFeatures, access: Access) -> tuple[Flag, ...]:
-    hints = features.hints
-    if hints.read_only is True and access is not Access.READ:
-        message = (
-            f"declares readOnlyHint=true but its name, description or parameters say {access.value}"
-        )
-        return (Flag(kind="hints-contradict", message=message),)
-    if hints.destructive is False and access is Access.DESTRUCTIVE:
-        message = (
-            "declares destructiveHint=false but its name, description or parameters say destructive"
-        )
-        return (Flag(kind="hints-contradict", message=message),)
-    return ()
-
-
 @lru_cache(maxsize=8)
 def _load(directory: Path) -> RulesClassifier:
     lexicon_dir = directory / "lexicons"
     lexicon = load_lexicon(lexicon_dir)
     risk_table = load_risk_table(directory / RISK_FILE)
-    return RulesClassifier(lexicon, risk_table, f"{RULES_VERSION}+{data_digest(directory)}")
+    scanner = load_scanner(lexicon_dir / POISONING_FILE)
+    version = f"{RULES_VERSION}+{data_digest(directory)}"
+    return RulesClassifier(lexicon, risk_table, version, scanner)
 
 
 def data_digest(directory: Path) -> str:
     """A short hash of the lexicon and risk files, so a data change makes a new version."""
     digest = hashlib.sha256()
-    for path in [directory / "lexicons" / name for name in LEXICON_FILES] + [directory / RISK_FILE]:
+    lexicons = [directory / "lexicons" / name for name in (*LEXICON_FILES, POISONING_FILE)]
+    for path in [*lexicons, directory / RISK_FILE]:
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:8]

@@ -1,0 +1,101 @@
+"""Classify 100k varied tools with the shipped classifier; compare with a bare model predict.
+
+    .venv/bin/python benchmarks/classify.py [--count 100000] [--labels DIR] [--model-dir DIR]
+
+Tools are made from the labelled rows with perturbations (server prefixes, name styles,
+reworded and extended descriptions, extra parameters), so almost every one is distinct and the
+classifier's de-duplication does not flatter the figure. Prints tools/s for `classify_all` and
+for `predict` of the bare pipeline on the same precomputed model inputs, and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from catalog.paths import data_dir
+from catalog.records import ToolRecord
+from classifier.combined import CombinedClassifier
+from classifier.dataset import load_labels
+from classifier.model import model_inputs
+from classifier.rules import RulesClassifier
+from classifier.signals import gather
+
+PREFIXES = ("", "", "acme_", "github_", "cortex_", "mcp__srv__", "jira-", "aws.")
+OPENERS = ("", "", "Use this tool to ", "This tool will ", "Allows you to ")
+TAILS = (
+    "",
+    " Returns JSON.",
+    " Requires an API token.",
+    " Results are paginated.",
+    " Works with the workspace configured at startup.",
+    " Rate limited to 10 calls per minute.",
+)
+EXTRA_PARAMS = ("workspace_id", "limit", "cursor", "verbose", "region", "projectKey", "timeoutMs")
+
+
+def perturb(record: ToolRecord, rng: random.Random, serial: int) -> ToolRecord:
+    """A variant of a labelled tool: same meaning, different surface, a unique definition."""
+    words = record.name.replace("-", "_").split("_")
+    style = rng.randrange(3)
+    if style == 1:
+        name = words[0] + "".join(word.capitalize() for word in words[1:])
+    elif style == 2:
+        name = "-".join(words)
+    else:
+        name = "_".join(words)
+    description = record.description
+    opener = rng.choice(OPENERS)
+    if opener and description:
+        description = opener + description[0].lower() + description[1:]
+    description += rng.choice(TAILS) + f" (variant {serial})"
+    properties = dict(record.input_schema.get("properties", {}))
+    for extra in rng.sample(EXTRA_PARAMS, rng.randrange(3)):
+        properties[extra] = {"type": rng.choice(("string", "integer", "boolean")), "description": extra}
+    return record.model_copy(
+        update={
+            "name": rng.choice(PREFIXES) + name,
+            "description": description,
+            "input_schema": {"type": "object", "properties": properties},
+            "server_key": f"local:bench{serial % 997}",
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--labels", type=Path, default=data_dir() / "labels" / "hand")
+    parser.add_argument("--model-dir", type=Path, default=data_dir() / "model")
+    args = parser.parse_args()
+
+    rng = random.Random(7)
+    rows = load_labels(args.labels)
+    tools = [perturb(rows[index % len(rows)].record, rng, index) for index in range(args.count)]
+    rules = RulesClassifier.from_data()
+    classifier = CombinedClassifier.from_dir(args.model_dir, rules)
+    classifier.classify_all(tools[:10])  # load the model outside the timed region
+
+    start = time.perf_counter()
+    results = classifier.classify_all(tools)
+    combined_seconds = time.perf_counter() - start
+
+    inputs = model_inputs([gather(rules, tool) for tool in tools])
+    start = time.perf_counter()
+    classifier.model.pipeline.predict(inputs)
+    predict_seconds = time.perf_counter() - start
+
+    by_model = sum(1 for result in results if result.reasons[0].startswith("model:"))
+    print(f"tools                      {len(tools):>10}  ({by_model} decided by the model)")
+    print(f"classify_all               {combined_seconds:>9.2f}s  {len(tools) / combined_seconds:>10,.0f} tools/s")
+    print(f"bare pipeline predict      {predict_seconds:>9.2f}s  {len(tools) / predict_seconds:>10,.0f} tools/s")
+    print(f"ratio classify_all/predict {combined_seconds / predict_seconds:>9.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Measuring the classifier: k-fold CV on hand labels, and real servers' hints with hints hidden."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from catalog.errors import ClassifierError
+from classifier.base import Classifier
+from classifier.combined import CombinedClassifier
+from classifier.dataset import HAND, WEAK, LabelledTool, load_labels, without_hints
+from classifier.metrics import Outcome, access_metrics, capability_metrics
+from classifier.model import RANDOM_STATE
+from classifier.rules import RulesClassifier
+from classifier.train import FOLDS, train_rows
+
+
+def evaluate(
+    labels_root: Path, model_dir: Path, *, folds: int = FOLDS, worst: int = 10,
+    rules: RulesClassifier | None = None,
+) -> dict[str, Any]:
+    """(a) k-fold CV of the whole combination on `labels_root/hand`; (b) the shipped model in
+    `model_dir` on `labels_root/weak` with the hints hidden; each beside the rules alone."""
+    rules = rules or RulesClassifier.from_data()
+    hand = load_labels(labels_root / HAND)
+    report: dict[str, Any] = {"hand_cv": cross_validate(hand, rules, folds=folds, worst=worst)}
+    report["hand_cv_rules_only"] = score(rules, hand, worst=worst)
+    weak_dir = labels_root / WEAK
+    if weak_dir.is_dir():
+        weak = without_hints(load_labels(weak_dir))
+        combined = CombinedClassifier.from_dir(model_dir, rules)
+        report["weak"] = score(combined, weak, worst=worst)
+        report["weak_rules_only"] = score(rules, weak, worst=worst)
+        report["classifier_version"] = combined.version
+    return report
+
+
+def cross_validate(
+    rows: Sequence[LabelledTool], rules: RulesClassifier, *, folds: int = FOLDS, worst: int = 10
+) -> dict[str, Any]:
+    """Stratified k-fold: each fold trains the whole combination (policy included) on the rest."""
+    targets = [row.access.value for row in rows]
+    smallest = min(targets.count(value) for value in set(targets))
+    if smallest < 2:
+        raise ClassifierError("cross-validation needs at least two rows of every access class")
+    splitter = StratifiedKFold(n_splits=min(folds, smallest), shuffle=True, random_state=RANDOM_STATE)
+    outcomes: list[Outcome] = []
+    for train_index, test_index in splitter.split(np.zeros(len(rows)), targets):
+        train = [rows[i] for i in train_index]
+        trained = train_rows(train, rules, data_hash=_ids_hash(train), folds=folds)
+        outcomes += outcomes_of(trained.classifier(rules), [rows[i] for i in test_index])
+    return {**access_metrics(outcomes, worst), "capabilities": capability_metrics(outcomes)}
+
+
+def score(classifier: Classifier, rows: Sequence[LabelledTool], *, worst: int = 10) -> dict[str, Any]:
+    """The classifier's metrics on labelled rows, as they are (hide hints first when needed)."""
+    outcomes = outcomes_of(classifier, rows)
+    return {**access_metrics(outcomes, worst), "capabilities": capability_metrics(outcomes)}
+
+
+def outcomes_of(classifier: Classifier, rows: Sequence[LabelledTool]) -> list[Outcome]:
+    """Classify every row in one batch and pair each verdict with its label."""
+    verdicts = classifier.classify_all([row.record for row in rows])
+    return [
+        Outcome(
+            id=row.id,
+            name=row.record.name,
+            truth=row.access,
+            predicted=verdict.access,
+            confidence=verdict.confidence,
+            decided_by=_decider(verdict.reasons),
+            true_capabilities=row.capabilities,
+            predicted_capabilities=frozenset(verdict.capabilities),
+        )
+        for row, verdict in zip(rows, verdicts, strict=True)
+    ]
+
+
+def _decider(reasons: Sequence[str]) -> str:
+    if reasons and reasons[0].startswith(("rules decided", "model:")):
+        return reasons[0]
+    return f"rules only: {reasons[0]}" if reasons else "rules only"
+
+
+def _ids_hash(rows: Sequence[LabelledTool]) -> str:
+    return hashlib.sha256("\n".join(row.id for row in rows).encode("utf-8")).hexdigest()
+
+
+SECTIONS = (
+    ("hand_cv", "(a) hand labels, stratified k-fold CV of the combination"),
+    ("hand_cv_rules_only", "    hand labels, rules alone"),
+    ("weak", "(b) real servers' hints (hidden from the classifier), shipped combination"),
+    ("weak_rules_only", "    real servers' hints (hidden), rules alone"),
+)
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A plain-text report for the terminal: summary, per-class table, confusion, worst mistakes."""
+    lines: list[str] = []
+    for key, title in SECTIONS:
+        if key in report:
+            lines += [title, *_section(report[key], detailed=not title.startswith(" ")), ""]
+    if "classifier_version" in report:
+        lines.append(f"classifier version: {report['classifier_version']}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _capabilities_f1(metrics: dict[str, Any]) -> str:
+    capabilities = metrics["capabilities"]
+    return f"{capabilities['micro_f1']:.3f}" if capabilities["rows"] else "n/a (not labelled)"
+
+
+def _section(metrics: dict[str, Any], detailed: bool) -> list[str]:
+    lines = [
+        f"  rows {metrics['rows']}  accuracy {metrics['accuracy']:.3f}  macro-F1 {metrics['macro_f1']:.3f}"
+        f"  destructive recall {metrics['destructive_recall']:.3f}"
+        f"  read-vs-changes accuracy {metrics['changes_vs_read']['accuracy']:.3f}"
+        f"  capabilities micro-F1 {_capabilities_f1(metrics)}"
+        f"  decided by {', '.join(f'{k} {v}' for k, v in metrics['decided_by'].items())}"
+    ]
+    if not detailed:
+        return lines
+    lines.append(f"  {'class':<12}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")
+    for name, scores in metrics["per_class"].items():
+        lines.append(
+            f"  {name:<12}{scores['precision']:>10.3f}{scores['recall']:>8.3f}{scores['f1']:>8.3f}{scores['support']:>9}"
+        )
+    labels = metrics["confusion"]["labels"]
+    lines.append("  confusion (rows: truth, columns: predicted)")
+    lines.append("  " + " " * 12 + "".join(f"{label:>13}" for label in labels))
+    for label, row in zip(labels, metrics["confusion"]["matrix"], strict=True):
+        lines.append(f"  {label:<12}" + "".join(f"{count:>13}" for count in row))
+    if metrics["worst"]:
+        lines.append("  worst mistakes")
+    for mistake in metrics["worst"]:
+        lines.append(
+            f"    {mistake['truth']}→{mistake['predicted']} {mistake['confidence']:.2f} "
+            f"{mistake['name']} [{mistake['id']}]: {mistake['decided_by']}"
+        )
+    return lines

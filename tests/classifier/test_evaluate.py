@@ -1,0 +1,185 @@
+"""Evaluation: labelled data loading, the metrics, hints hidden on the weak set, the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from catalog.errors import ClassifierError
+from catalog.records import Access, Capability
+from classifier.dataset import data_sha256, load_labels, without_hints
+from classifier.metrics import Outcome, access_metrics, capability_metrics
+from cli import app
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cases import CASES
+
+R, W, D = Access.READ, Access.WRITE, Access.DESTRUCTIVE
+
+
+def write_labels(root: Path, weak: list[dict[str, Any]]) -> None:
+    hand = root / "hand"
+    hand.mkdir(parents=True)
+    lines = [
+        json.dumps(
+            {
+                "id": f"hand-{index}",
+                "domain": "mixed",
+                "name": case.name,
+                "description": case.description,
+                "params": case.schema()["properties"],
+                "hints": case.hints,
+                "access": case.access,
+                "capabilities": sorted(case.capabilities),
+                "provenance": {"author": "test"},
+            }
+        )
+        for index, case in enumerate(CASES[:90])
+    ]
+    (hand / "mixed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "weak").mkdir()
+    (root / "weak" / "live.jsonl").write_text(
+        "\n".join(json.dumps(row) for row in weak) + "\n", encoding="utf-8"
+    )
+
+
+WEAK_ROWS = [
+    {"id": "w1", "name": "zq_xv", "description": "", "hints": {"readOnlyHint": True}, "access": "read"},
+    {"id": "w2", "name": "delete_branch", "description": "Delete a branch.", "hints": {"destructiveHint": True}, "access": "destructive"},
+    {"id": "w3", "name": "list_branches", "description": "List branches.", "hints": {"readOnlyHint": True}, "access": "read"},
+    {"id": "w4", "name": "create_branch", "description": "Create a branch.", "hints": {"readOnlyHint": False, "destructiveHint": False}, "access": "write"},
+]
+
+
+def test_train_then_eval_from_the_command_line_prints_metrics_json(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", WEAK_ROWS)
+    runner = CliRunner()
+    model_dir = tmp_path / "model"
+    trained = runner.invoke(app, ["classifier", "train", "--labels", str(tmp_path / "labels"), "--model-dir", str(model_dir), "--json"])
+    assert trained.exit_code == 0, trained.output
+    meta = json.loads(trained.stdout)
+    assert meta["rows"] == 90
+    assert meta["data_sha256"] == data_sha256(tmp_path / "labels" / "hand")
+    assert sorted(path.name for path in model_dir.iterdir()) == ["access.skops", "meta.json"]
+
+    evaluated = runner.invoke(
+        app, ["classifier", "eval", "--labels", str(tmp_path / "labels"), "--model-dir", str(model_dir), "--folds", "2", "--json"]
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.stdout)
+    assert sorted(report) == ["classifier_version", "hand_cv", "hand_cv_rules_only", "weak", "weak_rules_only"]
+    hand = report["hand_cv"]
+    assert sorted(hand) == [
+        "accuracy", "capabilities", "changes_vs_read", "confusion", "decided_by", "destructive_recall", "macro_f1",
+        "per_class", "rows", "worst",
+    ]
+    assert hand["rows"] == 90 and sum(map(sum, hand["confusion"]["matrix"])) == 90
+    assert hand["confusion"]["labels"] == ["read", "write", "destructive"]
+    assert sorted(hand["per_class"]["read"]) == ["f1", "precision", "recall", "support"]
+    assert hand["capabilities"]["rows"] == 90
+    assert report["weak"]["rows"] == 4
+
+
+def test_weak_rows_are_classified_with_their_hints_hidden(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", WEAK_ROWS)
+    runner = CliRunner()
+    labels, model_dir = str(tmp_path / "labels"), str(tmp_path / "model")
+    assert runner.invoke(app, ["classifier", "train", "--labels", labels, "--model-dir", model_dir]).exit_code == 0
+    evaluated = runner.invoke(app, ["classifier", "eval", "--labels", labels, "--model-dir", model_dir, "--folds", "2", "--json"])
+    report = json.loads(evaluated.stdout)
+    # `zq_xv` says nothing but its readOnlyHint; with hints hidden the rules see no evidence.
+    rules_only = report["weak_rules_only"]
+    assert rules_only["confusion"]["matrix"][0] == [1, 1, 0]
+    assert rules_only["worst"][0]["id"] == "w1"
+    assert "declared" not in json.dumps(report["weak"]["worst"])
+
+
+def test_eval_prints_a_table_without_json(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", WEAK_ROWS)
+    runner = CliRunner()
+    labels, model_dir = str(tmp_path / "labels"), str(tmp_path / "model")
+    assert runner.invoke(app, ["classifier", "train", "--labels", labels, "--model-dir", model_dir]).exit_code == 0
+    evaluated = runner.invoke(app, ["classifier", "eval", "--labels", labels, "--model-dir", model_dir, "--folds", "2"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert "(a) hand labels, stratified k-fold CV of the combination" in evaluated.stdout
+    assert "confusion (rows: truth, columns: predicted)" in evaluated.stdout
+
+
+def test_eval_without_a_model_is_one_clear_error(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", WEAK_ROWS)
+    evaluated = CliRunner().invoke(
+        app, ["classifier", "eval", "--labels", str(tmp_path / "labels"), "--model-dir", str(tmp_path / "none"), "--folds", "2"]
+    )
+    assert evaluated.exit_code == 1
+    assert "meta.json" in evaluated.output
+
+
+def test_metrics_count_classes_and_put_destructive_called_read_first() -> None:
+    outcomes = [
+        Outcome("1", "a", R, R, 0.9, "rules decided read"),
+        Outcome("2", "b", W, W, 0.8, "model: 0.80 write"),
+        Outcome("3", "c", D, D, 0.9, "rules decided destructive"),
+        Outcome("4", "d", W, R, 0.95, "model: 0.95 read"),
+        Outcome("5", "e", D, R, 0.6, "model: 0.60 read"),
+    ]
+    metrics = access_metrics(outcomes, worst=2)
+    assert metrics["confusion"]["matrix"] == [[1, 0, 0], [1, 1, 0], [1, 0, 1]]
+    assert metrics["per_class"]["read"] == {"precision": 0.3333, "recall": 1.0, "f1": 0.5, "support": 1}
+    assert metrics["destructive_recall"] == 0.5
+    assert metrics["macro_f1"] == round((0.5 + 2 / 3 + 2 / 3) / 3, 4)
+    assert metrics["decided_by"] == {"rules": 2, "model": 3}
+    assert metrics["changes_vs_read"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "accuracy": 0.6}
+    assert [mistake["id"] for mistake in metrics["worst"]] == ["5", "4"]
+
+
+def test_capability_metrics_score_only_rows_with_labelled_capabilities() -> None:
+    outcomes = [
+        Outcome("1", "a", R, R, 0.9, "x", frozenset({Capability.FILESYSTEM}), frozenset({Capability.FILESYSTEM})),
+        Outcome("2", "b", W, W, 0.9, "x", frozenset(), frozenset({Capability.SECRETS})),
+        Outcome("3", "c", W, W, 0.9, "x", None, frozenset({Capability.ADMIN})),
+    ]
+    metrics = capability_metrics(outcomes)
+    assert metrics["rows"] == 2
+    assert metrics["per_capability"]["filesystem"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
+    assert metrics["per_capability"]["secrets"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert metrics["micro_f1"] == round(2 * 0.5 * 1.0 / 1.5, 4)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "bad.jsonl:2: not JSON"),
+        ('{"name": "x", "access": "maybe"}', "bad.jsonl:2: `access` must be read, write or destructive"),
+        ('{"access": "read"}', "bad.jsonl:2: `name` must be a non-empty string"),
+        ('{"name": "x", "access": "read", "capabilities": ["flies"]}', "bad.jsonl:2: 'flies' is not a valid Capability"),
+        ('{"name": "x", "access": "read", "hints": {"sortaHint": true}}', "bad.jsonl:2: sortaHint: Extra inputs"),
+    ],
+)
+def test_a_bad_label_row_is_an_error_naming_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    (tmp_path / "bad.jsonl").write_text('{"name": "ok", "access": "read"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(ClassifierError, match=message):
+        load_labels(tmp_path)
+
+
+def test_labelled_rows_become_records_and_hints_can_be_hidden(tmp_path: Path) -> None:
+    row = {
+        "id": "fs-1", "domain": "files", "name": "delete_file", "description": "Delete a file.",
+        "params": {"path": {"type": "string", "description": "File path"}},
+        "hints": {"destructiveHint": True}, "access": "destructive", "capabilities": ["filesystem"],
+        "provenance": {"author": "me"},
+    }
+    (tmp_path / "files.jsonl").write_text(json.dumps(row) + "\n\n", encoding="utf-8")
+    [loaded] = load_labels(tmp_path)
+    assert (loaded.id, loaded.access, loaded.capabilities, loaded.domain, loaded.source) == (
+        "fs-1", D, frozenset({Capability.FILESYSTEM}), "files", "files.jsonl:1",
+    )
+    assert loaded.record.input_schema == {"type": "object", "properties": row["params"]}
+    assert loaded.record.hints.destructive is True
+    [hidden] = without_hints([loaded])
+    assert hidden.record.hints.declared() == {}
+    assert hidden.record.model_copy(update={"hints": loaded.record.hints}) == loaded.record
