@@ -304,6 +304,8 @@ class StoredServer(_Frozen):
     last_seen: datetime
     notes: tuple[str, ...] = ()
     upstream_status: str | None = None
+    instructions: str | None = None
+    """The server's initialize instructions, when a live crawl saw them; untrusted text."""
     """What a registry last said: active, deprecated, deleted, removed (no longer listed); None if unlisted."""
 
 

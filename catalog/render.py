@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from catalog.records import CrawlFailure, StoredServer, StoredTool, ToolSighting, ToolVersion
+from catalog.records import CrawlFailure, Flag, StoredServer, StoredTool, ToolSighting, ToolVersion
 from catalog.store_sightings import Disagreement, disagreements, summary
+from classifier.poisoning import scan_server
 
 if TYPE_CHECKING:  # the pipeline pulls in the crawler stack; only its report type is needed here
     from catalog.pipeline import CrawlReport
@@ -112,6 +113,8 @@ def server_detail_json(
     found = disagreements(tools)
     return {
         **server_json(server),
+        "instructions": server.instructions,
+        "instruction_flags": [flag.model_dump() for flag in scan_server(server.instructions)],
         "tools": [{**tool_json(t), "sightings": [_sighting_json(s) for s in t.sightings]} for t in tools],
         "disagreements": {
             "summary": summary(found) or None,
@@ -191,6 +194,10 @@ def print_servers(console: Console, servers: Sequence[StoredServer]) -> None:
     console.print(table)
 
 
+def _span(flag: Flag) -> str:
+    return f" [{inert(flag.span, 200)}]" if flag.span else ""
+
+
 def print_tool(console: Console, item: StoredTool, history: Sequence[ToolVersion]) -> None:
     """A tool's definition, classification and history."""
     tool, verdict = item.tool, item.classification
@@ -207,7 +214,7 @@ def print_tool(console: Console, item: StoredTool, history: Sequence[ToolVersion
         for reason in verdict.reasons:
             console.print(Text(f"  - {inert(reason)}"))
         for flag in verdict.flags:
-            console.print(Text(f"  ! {flag.kind}: {inert(flag.message)}", style="red"))
+            console.print(Text(f"  ! {flag.kind}: {inert(flag.message)}{_span(flag)}", style="red"))
     params = tool.input_schema.get("properties", {})
     if isinstance(params, dict) and params:
         required = set(tool.input_schema.get("required", []) or [])
@@ -234,6 +241,8 @@ def print_server(
     console.print(f"status {server.status}, {server.tool_count} tools")
     for note in server.notes:
         console.print(Text(f"note: {inert(note)}", style="yellow"))
+    for flag in scan_server(server.instructions):
+        console.print(Text(f"! server instructions {flag.kind}: {inert(flag.message)}{_span(flag)}", style="red"))
     print_tools(console, tools)
     found = disagreements(tools)
     if found:

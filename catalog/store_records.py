@@ -204,6 +204,7 @@ def stored_server(row: RowLike, origins: tuple[Origin, ...], tool_count: int) ->
         last_seen=utc(row["last_seen"]),
         notes=tuple(row["notes"]),
         upstream_status=row["upstream_status"],
+        instructions=row["instructions"],
     )
 
 

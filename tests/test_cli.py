@@ -155,4 +155,4 @@ def test_db_current_reports_the_head_revision(tmp_path: Path) -> None:
     result = run(db, "db", "current")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "0001_initial"
+    assert result.stdout.strip() == "0003_tool_sightings"
