@@ -68,7 +68,8 @@ class SavedListingSource(Source):
             name=_server_field(server_info, "name") or self.name,
             title=_server_field(server_info, "title"),
             version=_server_field(server_info, "version"),
-            origins=(Origin(kind=OriginKind.SAVED, value=str(self.path)),),
+            # The file name only: a machine path says nothing to anyone else and must not be published.
+            origins=(Origin(kind=OriginKind.SAVED, value=self.path.name),),
         )
         return CrawlResult(server=server, tools=tuple(tools))
 

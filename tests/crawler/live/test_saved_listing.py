@@ -56,7 +56,7 @@ def expected_result(path: Path, server_name: str = "acme-crm", version: str | No
             key="local:acme-crm",
             name=server_name,
             version=version,
-            origins=(Origin(kind=OriginKind.SAVED, value=str(path)),),
+            origins=(Origin(kind=OriginKind.SAVED, value=path.name),),
         ),
         tools=(
             ToolRecord(
