@@ -210,7 +210,7 @@ def extract_files(files: Sequence[SourceFile], server_key: str) -> LanguageExtra
     groups = _by_language(files)
     parts = [python.extract(groups["python"], server_key), golang.extract(groups["go"], server_key)]
     if groups["script"]:
-        parts.append(LanguageExtraction(tuple(typescript.extract_tools(groups["script"], server_key))))
+        parts.append(typescript.extract(groups["script"], server_key))
     return LanguageExtraction(
         tools=tuple(tool for part in parts for tool in part.tools),
         runtime_sites=tuple(site for part in parts for site in part.runtime_sites),

@@ -19,9 +19,16 @@ _GRAMMAR_BY_SUFFIX = {
 # One query per grammar finds every candidate in C, so Python never walks the whole tree.
 _QUERY_TEXT = """
 ((call_expression function: (member_expression property: (property_identifier) @method)) @call
-  (#any-of? @method "tool" "registerTool" "setRequestHandler"))
+  (#any-of? @method "tool" "registerTool" "registerToolTask" "setRequestHandler" "addTool"
+                    "addTools"))
 (variable_declarator) @declarator
 ((assignment_expression left: (member_expression) @target) @assignment)
+((call_expression function: (member_expression object: (identifier) @object_name
+                                               property: (property_identifier) @define)) @define_call
+  (#eq? @object_name "Object") (#eq? @define "defineProperty"))
+((call_expression function: (identifier) @star_helper) @star_call (#eq? @star_helper "__exportStar"))
+((call_expression function: (member_expression property: (property_identifier) @star_helper))
+  @star_call (#eq? @star_helper "__exportStar"))
 """
 
 FUNCTION_TYPES = frozenset({"arrow_function", "function_expression", "function",
@@ -67,8 +74,11 @@ def parse(text: str, grammar: str) -> Tree:
 
 
 def captures(root: Node, grammar: str) -> dict[str, list[Node]]:
-    """Every candidate node of the file, grouped by capture name."""
-    return QueryCursor(_query(grammar)).captures(root)
+    """Every candidate node of the file, grouped by capture name, each group in source order."""
+    found = QueryCursor(_query(grammar)).captures(root)
+    # tree-sitter does not promise source order across patterns; registrations must come out stably.
+    return {name: sorted(nodes, key=lambda node: (node.start_byte, -node.end_byte))
+            for name, nodes in found.items()}
 
 
 def node_text(node: Node) -> str:

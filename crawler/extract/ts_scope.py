@@ -9,21 +9,19 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
-from crawler.extract.ts_parse import (
-    FUNCTION_TYPES,
-    ancestors,
-    captures,
-    named_args,
-    node_text,
-    parse,
-    unescape,
-    unwrap,
+from crawler.extract.ts_commonjs import (
+    assigned_export,
+    defined_export,
+    literal_string,
+    property_key,
+    require_spec,
+    star_export_spec,
 )
+from crawler.extract.ts_parse import FUNCTION_TYPES, ancestors, captures, node_text, parse
 
 _SCOPE_TYPES = frozenset({"statement_block", "program", "class_body", "switch_body"})
 _SCRIPT_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".mjs", ".cjs", ".jsx")
-_INTEROP_HELPERS = frozenset({"__importDefault", "__importStar", "_interopRequireDefault",
-                              "_interopRequireWildcard", "__toESM", "__toCommonJS"})
+_MODULE_SCOPE = (0, 1 << 62)
 
 
 class Bound(NamedTuple):
@@ -50,6 +48,15 @@ class External:
 
 
 Resolved = Bound | Namespace | External
+
+
+class EnumMembers(NamedTuple):
+    """The members of one enum declaration, in source order, with lookups by name and by node."""
+
+    nodes: tuple[Node, ...]
+    """Each member: an `enum_assignment`, or a bare name counting up from the one before."""
+    by_name: dict[str, int]
+    by_node: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,15 @@ class FileScope:
     reexports: dict[str, _Import] = field(default_factory=dict)
     star_exports: list[str] = field(default_factory=list)
     module_object: Node | None = None
+    enums: dict[int, EnumMembers] = field(default_factory=dict)
+    """Members of the enum declarations looked at so far, by declaration node id."""
+
+    def enum_members(self, declaration: Node) -> EnumMembers:
+        """The members of an enum declared in this file (computed once)."""
+        known = self.enums.get(declaration.id)
+        if known is None:
+            known = self.enums[declaration.id] = _enum_members(declaration)
+        return known
 
     def resolve_name(self, name: str, at: Node | None) -> Resolved | None:
         """What an identifier used at `at` (None: at module level) refers to, if static."""
@@ -119,13 +135,14 @@ class Project:
         scope.calls = found.get("call", [])
         for declarator in found.get("declarator", []):
             _index_declarator(scope, declarator)
-        for assignment in found.get("assignment", []):
-            _index_commonjs_export(scope, assignment)
+        _index_commonjs(scope, found)
         for statement in tree.root_node.named_children:
             if statement.type == "import_statement":
                 _index_import(scope, statement)
             elif statement.type == "export_statement":
                 _index_export(scope, statement)
+            elif statement.type in ("enum_declaration", "ambient_declaration"):
+                _index_enum(scope, statement)
         self.files[path] = scope
         return scope
 
@@ -189,55 +206,16 @@ class Project:
         return Bound(value, scope)
 
 
-def require_spec(node: Node) -> str | None:
-    """The module of a `require("...")` call (interop helpers around it allowed), else None."""
-    node = unwrap(node)
-    for _ in range(4):
-        if node.type != "call_expression":
-            return None
-        callee = node.child_by_field_name("function")
-        args = named_args(node)
-        if callee is None or callee.type != "identifier" or not args:
-            return None
-        if node_text(callee) == "require" and args[0].type == "string":
-            return literal_string(args[0])
-        if node_text(callee) not in _INTEROP_HELPERS:
-            return None
-        node = unwrap(args[0])
-    return None
-
-
 _Bind = Callable[[str, str], None]
-
-
-def literal_string(node: Node) -> str:
-    """The value of a plain string literal node."""
-    parts = []
-    for child in node.named_children:
-        text = node_text(child)
-        parts.append(unescape(text) if child.type == "escape_sequence" else text)
-    return "".join(parts)
-
-
-def property_key(key: Node | None) -> str | None:
-    """The static name of an object key: identifier, string or number."""
-    if key is None:
-        return None
-    if key.type in ("property_identifier", "identifier", "number",
-                    "shorthand_property_identifier", "private_property_identifier"):
-        return node_text(key)
-    if key.type == "string":
-        return literal_string(key)
-    return None
 
 
 def _enclosing_scope(node: Node) -> tuple[int, int]:
     for parent in ancestors(node):
         if parent.type in _SCOPE_TYPES:
             if parent.type == "program":
-                return 0, 1 << 62
+                return _MODULE_SCOPE
             return parent.start_byte, parent.end_byte
-    return 0, 1 << 62
+    return _MODULE_SCOPE
 
 
 def _index_declarator(scope: FileScope, declarator: Node) -> None:
@@ -268,27 +246,46 @@ def _pattern_names(pattern: Node) -> list[tuple[str, str]]:
     return names
 
 
-def _index_commonjs_export(scope: FileScope, assignment: Node) -> None:
-    target = assignment.child_by_field_name("left")
-    value = assignment.child_by_field_name("right")
-    if target is None or value is None:
-        return
-    holder = target.child_by_field_name("object")
-    prop = target.child_by_field_name("property")
-    if holder is None or prop is None:
-        return
-    holder_text, prop_text = node_text(holder), node_text(prop)
-    while value.type == "assignment_expression":  # exports.A = exports.B = void 0
-        right = value.child_by_field_name("right")
-        if right is None:
+def _index_commonjs(scope: FileScope, found: dict[str, list[Node]]) -> None:
+    for assignment in found.get("assignment", []):
+        exported = assigned_export(assignment)
+        if exported is not None and exported[0]:
+            scope.export_values[exported[0]] = exported[1]
+        elif exported is not None:
+            scope.module_object = exported[1]
+    for call in found.get("define_call", []):
+        defined = defined_export(call)
+        if defined is not None:
+            scope.export_values.setdefault(*defined)
+    for call in found.get("star_call", []):
+        spec = star_export_spec(call)
+        if spec is not None:
+            scope.star_exports.append(spec)
+
+
+def _enum_members(declaration: Node) -> EnumMembers:
+    body = declaration.child_by_field_name("body")
+    nodes: list[Node] = []
+    by_name: dict[str, int] = {}
+    for member in body.named_children if body is not None else ():
+        key = member.child_by_field_name("name") if member.type == "enum_assignment" else member
+        name = property_key(key)
+        if name is not None:
+            by_name[name] = len(nodes)
+            nodes.append(member)
+    return EnumMembers(tuple(nodes), by_name, {node.id: index for index, node in enumerate(nodes)})
+
+
+def _index_enum(scope: FileScope, statement: Node) -> None:
+    """A TypeScript enum binds its name to the declaration; ts_values reads the members from it."""
+    if statement.type == "ambient_declaration":
+        inner = [child for child in statement.named_children if child.type == "enum_declaration"]
+        if not inner:
             return
-        value = right
-    if value.type == "unary_expression" and node_text(value).startswith("void"):
-        return
-    if holder_text in ("exports", "module.exports"):
-        scope.export_values[prop_text] = value
-    elif holder_text == "module" and prop_text == "exports" and value.type == "object":
-        scope.module_object = value
+        statement = inner[0]
+    name = statement.child_by_field_name("name")
+    if name is not None:
+        scope.bindings.setdefault(node_text(name), []).append(_Binding(statement, *_MODULE_SCOPE))
 
 
 def _index_import(scope: FileScope, statement: Node) -> None:
@@ -333,6 +330,11 @@ def _index_export(scope: FileScope, statement: Node) -> None:
             name = declarator.child_by_field_name("name")
             if declarator.type == "variable_declarator" and name is not None:
                 scope.export_locals[node_text(name)] = node_text(name)
+    elif declaration is not None and declaration.type == "enum_declaration":
+        _index_enum(scope, declaration)
+        name = declaration.child_by_field_name("name")
+        if name is not None:
+            scope.export_locals[node_text(name)] = node_text(name)
     elif value is not None and value.type not in FUNCTION_TYPES:
         scope.export_values["default"] = value
     clauses = [child for child in statement.named_children if child.type == "export_clause"]

@@ -7,15 +7,9 @@ from typing import Any, Final
 
 from tree_sitter import Node
 
+from crawler.extract.ts_commonjs import literal_string, property_key
 from crawler.extract.ts_parse import named_args, node_text, unescape, unwrap
-from crawler.extract.ts_scope import (
-    Bound,
-    FileScope,
-    Namespace,
-    Resolved,
-    literal_string,
-    property_key,
-)
+from crawler.extract.ts_scope import Bound, FileScope, Namespace, Resolved
 
 MAX_DEPTH: Final = 60
 """How deep evaluation follows nested expressions and references before giving up."""
@@ -72,7 +66,49 @@ def _member(node: Node, scope: FileScope, depth: int) -> Resolved | None:
             elements = array_elements(target.node, target.scope, depth + 1)
             index = int(key)
             return Bound(*elements[index]) if index < len(elements) else None
+        if target.node.type == "enum_declaration":
+            members = target.scope.enum_members(target.node)
+            position = members.by_name.get(key)
+            return None if position is None else Bound(members.nodes[position], target.scope)
     return None
+
+
+def _enum_member_value(member: Node, declaration: Node, scope: FileScope, depth: int) -> Any:
+    """One member's value, reading only the initializer it counts from (members may refer to each
+    other, so evaluating the whole enum here would multiply the work at every reference)."""
+    members = scope.enum_members(declaration)
+    index = members.by_node.get(member.id)
+    if index is None:
+        return UNKNOWN
+    for steps, node in enumerate(reversed(members.nodes[: index + 1])):
+        initializer = node.child_by_field_name("value") if node.type == "enum_assignment" else None
+        if initializer is None:
+            continue
+        base = evaluate(initializer, scope, depth + 1)
+        if steps == 0:
+            return UNKNOWN if base is None else base
+        numeric = isinstance(base, int | float) and not isinstance(base, bool)
+        return base + steps if numeric else UNKNOWN
+    return index
+
+
+def enum_values(declaration: Node, scope: FileScope, depth: int = 0) -> dict[str, Any]:
+    """Member name → value of a TypeScript enum; bare members count up from the last number."""
+    values: dict[str, Any] = {}
+    following: int | float | None = 0
+    members = scope.enum_members(declaration)
+    for name, index in members.by_name.items():
+        member = members.nodes[index]
+        initializer = member.child_by_field_name("value") if member.type == "enum_assignment" \
+            else None
+        value = following if initializer is None else evaluate(initializer, scope, depth + 1)
+        if value is None or value is UNKNOWN:
+            following = None  # a later bare member would count from a value we do not know
+            continue
+        values[name] = value
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        following = value + 1 if numeric else None
+    return values
 
 
 def _member_key(node: Node, scope: FileScope, depth: int) -> str | None:
@@ -157,6 +193,11 @@ def evaluate(node: Node, scope: FileScope, depth: int = 0) -> Any:
         return UNKNOWN
     node, scope = found.node, found.scope
     kind = node.type
+    body = node.parent
+    if body is not None and body.type == "enum_body" and body.parent is not None:
+        return _enum_member_value(node, body.parent, scope, depth)
+    if kind == "enum_declaration":
+        return enum_values(node, scope, depth + 1)
     if kind == "string":
         return literal_string(node)
     if kind == "template_string":

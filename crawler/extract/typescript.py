@@ -7,9 +7,10 @@ from typing import Any
 
 from catalog.records import Location, LocationKind, ToolHints, ToolRecord
 from crawler.extract.tree import LanguageExtraction, SourceFile
+from crawler.extract.ts_definition import HINT_KEYS, FoundTool
 from crawler.extract.ts_parse import grammar_for
 from crawler.extract.ts_scope import FileScope, Project
-from crawler.extract.ts_tools import HINT_KEYS, FoundTool, runtime_site, tools_in_call
+from crawler.extract.ts_tools import runtime_site, tools_in_call
 
 
 def extract_tools(files: Sequence[SourceFile], server_key: str) -> list[ToolRecord]:

@@ -164,6 +164,8 @@ def _compound(method: str, args: list[Node], scope: FileScope, depth: int) -> di
         if isinstance(values, list) and values:
             return {"type": "string", "enum": values}
         return {"type": "string"}
+    if method == "nativeEnum":
+        return _native_enum(evaluate(first, scope, depth + 1))
     if method == "literal":
         value = evaluate(first, scope, depth + 1)
         if value is UNKNOWN:
@@ -182,6 +184,25 @@ def _compound(method: str, args: list[Node], scope: FileScope, depth: int) -> di
         return {"type": "object",
                 "additionalProperties": (convert(value, scope, depth + 1) or Zod({})).schema}
     return {}
+
+
+def _native_enum(enum: Any) -> dict[str, Any]:
+    """`z.nativeEnum(E)`: the values of a TypeScript enum or an enum-like object."""
+    if not isinstance(enum, dict):
+        return {}
+    # zod drops the reverse entries tsc adds to numeric enums (E[E.A = 0] = "A")
+    values = [value for value in enum.values() if not _is_number(enum.get(str(value)))]
+    if not values:
+        return {}
+    if all(isinstance(value, str) for value in values):
+        return {"type": "string", "enum": values}
+    if all(_is_number(value) for value in values):
+        return {"type": "number", "enum": values}
+    return {"enum": values}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _members(node: Node, scope: FileScope, depth: int) -> list[dict[str, Any]]:

@@ -38,13 +38,8 @@ CLIENT_CAPABILITY_TOOLS = frozenset({
 roots, sampling or elicitation capability. Static reading sees every registration; the live crawler
 declares none of those capabilities, so it cannot list them. A genuine difference, not an error."""
 
-TASK_TOOLS = frozenset({"simulate-research-query"})
-"""Registered with `server.experimental.tasks.registerToolTask(...)`, which the TypeScript extractor
-does not read yet (crawler/extract/ts_parse.py and ts_tools.py know `tool` and `registerTool` only).
-A gap in static extraction: when it is closed this expectation fails and must be removed."""
-
 EXPECTED_DIFFERENCES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "everything": (CLIENT_CAPABILITY_TOOLS, TASK_TOOLS),
+    "everything": (CLIENT_CAPABILITY_TOOLS, frozenset()),
 }
 """Package name → (tools only static reading finds, tools only the live listing shows); others agree exactly."""
 

@@ -17,7 +17,10 @@ JS_TOKENS = ["server", ".", "tool", "registerTool", "setRequestHandler", "(", ")
              "]", ",", ":", ";", '"x"', "'y'", "`t${a}`", "z", "zod_1", "z.string()", ".optional()",
              "=>", "async", "const", "a", "=", "+", "...", "ListToolsRequestSchema", "tools",
              "name", "import", "from", '"./a.js"', "export", "require", "exports", "as const",
-             "return", "function", "!0", "-", "1", "\n", " ", "/*", "*/", "//", "\\", "\x00"]
+             "return", "function", "!0", "-", "1", "\n", " ", "/*", "*/", "//", "\\", "\x00",
+             "registerToolTask", "addTool", "addTools", "execute", "parameters", "createTask", "enum",
+             "E", "declare", "z.nativeEnum(E)", "Object.defineProperty", "__exportStar", "get",
+             ".map", "t", "Object.values"]
 
 
 def test_non_utf8_file_is_read_with_replacement(tmp_path: Path) -> None:
@@ -130,3 +133,28 @@ def test_token_soup_never_raises(tokens: list[str], suffix: str) -> None:
              SourceFile("src/b.ts", "".join(reversed(tokens)))]
     tools = extract_tools(files, "local:soup")
     assert all(tool.name and tool.location.line for tool in tools)
+
+
+def test_enum_members_referring_to_each_other_in_a_cycle_stay_fast() -> None:
+    members = ", ".join(f"M{i} = E.M{(i + 1) % 300}" for i in range(300))
+    source = f'enum E {{ {members} }}\nserver.tool("cyclic", {{ x: z.nativeEnum(E) }}, async () => 1);\n'
+    started = time.process_time()
+    (tool,) = extract_tools([SourceFile("src/enum.ts", source)], "local:enum")
+    assert time.process_time() - started < 3.0
+    assert tool.input_schema == {"type": "object", "properties": {"x": {}}, "required": ["x"]}
+
+
+def test_a_tool_named_at_run_time_marks_the_tree_incomplete_with_the_run_time_note(tmp_path: Path) -> None:
+    (tmp_path / "index.ts").write_text(
+        'server.tool("static_one", "Listed in the source.", {}, async () => ({ content: [] }));\n'
+        'server.tool(process.env.TOOL_NAME, "Named at run time.", {}, async () => ({ content: [] }));\n',
+        encoding="utf-8",
+    )
+
+    found = extract_tree(tmp_path, "local:x")
+
+    assert [tool.name for tool in found.tools] == ["static_one"]
+    assert found.complete is False
+    assert found.notes[0] == (
+        "1 tools found statically; this server builds tools at run time: use --run or a live URL"
+    )

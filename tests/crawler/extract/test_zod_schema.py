@@ -109,3 +109,30 @@ def test_partial_makes_every_property_optional() -> None:
     prelude = "const Args = z.object({ a: z.string(), b: z.number() });"
     assert _input_schema("Args.partial()", prelude) == {
         "type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "number"}}}
+
+
+NATIVE_ENUMS: list[tuple[str, dict[str, Any]]] = [
+    ('enum E { A = "a", B = "b" }', {"type": "string", "enum": ["a", "b"]}),
+    ("enum E { A, B, C = 7, D }", {"type": "number", "enum": [0, 1, 7, 8]}),
+    ("const enum E { Half = 0.5, Whole = 1 }", {"type": "number", "enum": [0.5, 1]}),
+    ('enum E { No = 0, Yes = "yes" }', {"enum": [0, "yes"]}),
+    ('const E = { A: "a", B: "b" } as const;', {"type": "string", "enum": ["a", "b"]}),
+    ('const E = Object.freeze({ A: 1, B: 2, 1: "A", 2: "B" });', {"type": "number", "enum": [1, 2]}),
+    ("const E = loadEnum();", {}),
+    ("", {}),
+]
+
+
+@pytest.mark.parametrize(("prelude", "expected"), NATIVE_ENUMS)
+def test_native_enum_lists_the_enum_values(prelude: str, expected: dict[str, Any]) -> None:
+    schema = _input_schema("{ x: z.nativeEnum(E) }", prelude)
+    assert schema == {"type": "object", "properties": {"x": expected}, "required": ["x"]}
+
+
+def test_native_enum_imported_from_a_sibling_module() -> None:
+    files = [SourceFile("src/kinds.ts", 'export enum Kind { Doc = "doc", Sheet = "sheet" }\n'),
+             SourceFile("src/t.ts", 'import { Kind } from "./kinds";\n'
+                                    'server.tool("t", { k: z.nativeEnum(Kind).optional() }, async () => 1);\n')]
+    (tool,) = extract_tools(files, "local:zod")
+    assert tool.input_schema == {"type": "object", "properties": {
+        "k": {"type": "string", "enum": ["doc", "sheet"]}}}

@@ -61,7 +61,7 @@ def test_static_and_saved_crawls_merge_and_show_reports_both_disagreements(tmp_p
     shown = run(db, "show", "--server", KEY)
 
     assert [(o["kind"], o["value"]) for o in detail["origins"]] == [
-        ("local", "notes-desk"), ("saved", str(listing))
+        ("local", "notes-desk"), ("saved", listing.name)
     ]
     assert [(t["name"], t["removed"], [s["kind"] for s in t["sightings"]]) for t in detail["tools"]] == [
         ("delete_note", False, ["saved"]),
