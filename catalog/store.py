@@ -33,7 +33,13 @@ from catalog.store_engine import (
     resolve_url,
     write_engine,
 )
-from catalog.store_read import fetch_servers, fetch_tools, lacking_verdict, tools_query
+from catalog.store_read import (
+    fetch_servers,
+    fetch_tools,
+    lacking_verdict,
+    read_histories,
+    tools_query,
+)
 from catalog.store_records import (
     clean_json,
     clean_record,
@@ -46,7 +52,7 @@ from catalog.store_upstream import (
     mark_unlisted,
     registry_origin_condition,
     touch_registry_origins,
-    write_upstream,
+    upstream_values,
 )
 from catalog.store_write import (
     SaveSummary,
@@ -172,10 +178,8 @@ class Store:
                 clean_text(name): clean_record(verdict) for name, verdict in classifications.items()
             }
             now = _now()
-            summary = save_result(connection, clean_record(result), verdicts, run_id, now)
-            if upstream is not None:
-                write_upstream(connection, summary.server_key, upstream, now)
-            return summary
+            extra = upstream_values(upstream, now) if upstream is not None else {}
+            return save_result(connection, clean_record(result), verdicts, run_id, now, extra)
 
     def record_failure(self, failure: CrawlFailure, run_id: int | None = None) -> None:
         """Store a failure; a known server it names is marked failed, its tools left as they are."""
@@ -275,6 +279,17 @@ class Store:
         if not rows:
             raise NotFound(f"no tool named '{name}' on server '{server_key}'")
         return [tool_version(row) for row in rows]
+
+    def histories(
+        self, keys: Sequence[tuple[str, str]] | None = None
+    ) -> dict[tuple[str, str], list[ToolVersion]]:
+        """Every definition of many tools at once, oldest first, by (server key, tool name).
+
+        Without keys: every stored tool, removed ones included. Keys naming no stored tool are
+        left out of the answer rather than raising.
+        """
+        with self._transaction("read tools' histories") as connection:
+            return read_histories(connection, keys)
 
     def failures(self, server_key: str | None = None) -> list[CrawlFailure]:
         """Recorded crawl failures, oldest first, optionally for one server."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from catalog import tables
-from catalog.records import Origin, StoredServer, StoredTool
+from catalog.records import Origin, StoredServer, StoredTool, ToolVersion
+from catalog.store_bulk import chunks
 from catalog.store_records import (
     CLASSIFICATION_PREFIX,
     origin_record,
     prefixed,
     stored_server,
     stored_tool,
+    tool_version,
 )
 from catalog.store_sightings import sightings_for
 
@@ -118,3 +121,31 @@ def _tool_counts(connection: sa.Connection, where: list[sa.ColumnElement[bool]])
         .group_by(tools.c.server_id)
     )
     return {int(server_id): int(count) for server_id, count in connection.execute(query)}
+
+
+def read_histories(
+    connection: sa.Connection, keys: Sequence[tuple[str, str]] | None
+) -> dict[tuple[str, str], list[ToolVersion]]:
+    """Versions of the given tools (all tools when None), oldest first, by (server key, name)."""
+    tools, servers, versions = tables.tools, tables.servers, tables.tool_versions
+    query = (
+        sa.select(servers.c.key.label("server_key"), tools.c.name.label("tool_name"), *versions.c)
+        .join(tools, versions.c.tool_id == tools.c.id)
+        .join(servers, tools.c.server_id == servers.c.id)
+        .order_by(versions.c.first_seen, versions.c.id)
+    )
+    # Sorted by first_seen across tools, so each tool's list comes out oldest first; chunks of
+    # keys keep a long list under SQLite's bound-parameter limit.
+    if keys is None:
+        selections = [query]
+    else:
+        wanted = list(dict.fromkeys(keys))
+        selections = [
+            query.where(sa.tuple_(servers.c.key, tools.c.name).in_(list(chunk)))
+            for chunk in chunks(wanted)
+        ]
+    found: dict[tuple[str, str], list[ToolVersion]] = defaultdict(list)
+    for selection in selections:
+        for row in connection.execute(selection).mappings():
+            found[(row["server_key"], row["tool_name"])].append(tool_version(row))
+    return dict(found)

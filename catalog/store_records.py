@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -52,7 +53,25 @@ def clean_json(value: Any) -> Any:
 
 def clean_record(record: _Model) -> _Model:
     """The record with every string (JSON included) cleaned, re-validated so hashes match content."""
-    return type(record).model_validate(clean_json(record.model_dump()))
+    dumped = record.model_dump()
+    if needs_cleaning(dumped):
+        dumped = clean_json(dumped)
+    return type(record).model_validate(dumped)
+
+
+def needs_cleaning(value: Any) -> bool:
+    """False when no string in the JSON-like value (keys too) has a NUL or a lone surrogate.
+
+    One JSON encoding and one regex scan cost far less than walking a large value in Python;
+    when in doubt (an escaped backslash-u0000 in the text, a value JSON cannot encode) it says
+    True, and clean_json does the exact work.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        return True
+    # JSON escapes NUL as \u0000 but keeps lone surrogates as they are with ensure_ascii off.
+    return "\\u0000" in text or _SURROGATE.search(text) is not None
 
 
 def utc(moment: datetime) -> datetime:
@@ -89,8 +108,8 @@ def origin_values(origin: Origin) -> dict[str, Any]:
     }
 
 
-def tool_values(tool: ToolRecord) -> dict[str, Any]:
-    """The current-definition columns of `tools`."""
+def tool_values(tool: ToolRecord, definition_hash: str | None = None) -> dict[str, Any]:
+    """The current-definition columns of `tools`; pass the definition hash when already computed."""
     return {
         "title": tool.title,
         "description": tool.description,
@@ -98,7 +117,7 @@ def tool_values(tool: ToolRecord) -> dict[str, Any]:
         "output_schema": tool.output_schema,
         "hints": tool.hints.declared(),
         "meta": tool.meta,
-        "definition_hash": tool.definition_hash,
+        "definition_hash": definition_hash or tool.definition_hash,
         "location_kind": tool.location.kind.value,
         "location_file": tool.location.file,
         "location_line": tool.location.line,

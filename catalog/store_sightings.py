@@ -27,6 +27,7 @@ from catalog.records import (
     ToolRecord,
     ToolSighting,
 )
+from catalog.store_bulk import chunks, update_by_ids, update_each
 from catalog.store_records import RowLike, utc
 
 PRIORITY = (LocationKind.STATIC, LocationKind.REGISTRY, LocationKind.SAVED, LocationKind.LIVE)
@@ -60,17 +61,15 @@ def crawl_kinds(result: CrawlResult) -> set[str]:
     return {kind.value for kind in implied} or {LocationKind.STATIC.value}
 
 
-def load_sightings(connection: sa.Connection, server_id: int) -> dict[int, SightingRows]:
-    """Every sighting of the server's tools: tool id → kind → row."""
-    sightings, tools = tables.tool_sightings, tables.tools
-    query = (
-        sa.select(sightings)
-        .join(tools, sightings.c.tool_id == tools.c.id)
-        .where(tools.c.server_id == server_id)
-    )
+def load_sightings(connection: sa.Connection, tool_ids: Sequence[int]) -> dict[int, SightingRows]:
+    """Every sighting of these tools: tool id → kind → row."""
+    table = tables.tool_sightings
     found: dict[int, SightingRows] = defaultdict(dict)
-    for row in connection.execute(query).mappings():
-        found[row["tool_id"]][row["kind"]] = row
+    # Lists of ids rather than a join on the server: the planner then always takes the
+    # (tool_id, kind) index, even on a PostgreSQL table whose statistics are stale.
+    for chunk in chunks(tool_ids):
+        for row in connection.execute(sa.select(table).where(table.c.tool_id.in_(list(chunk)))).mappings():
+            found[row["tool_id"]][row["kind"]] = row
     return found
 
 
@@ -91,10 +90,16 @@ class SightingWriter:
         self.inserts: list[dict[str, Any]] = []
         self.updates: list[dict[str, Any]] = []
 
-    def add(self, tool_id: int, tool: ToolRecord, existing: RowLike | None) -> None:
-        """Record that the tool's location kind saw this definition now."""
+    def add(
+        self,
+        tool_id: int,
+        tool: ToolRecord,
+        existing: RowLike | None,
+        definition_hash: str | None = None,
+    ) -> None:
+        """Record that the tool's location kind saw this definition now (its hash, when known)."""
         values = {
-            "definition_hash": tool.definition_hash,
+            "definition_hash": definition_hash or tool.definition_hash,
             "location_file": tool.location.file,
             "location_line": tool.location.line,
             "location_detail": tool.location.detail,
@@ -112,14 +117,7 @@ class SightingWriter:
         table = tables.tool_sightings
         if self.inserts:
             connection.execute(sa.insert(table), self.inserts)
-        if self.updates:
-            columns = [name for name in self.updates[0] if name != "sighting_id"]
-            connection.execute(
-                sa.update(table)
-                .where(table.c.id == sa.bindparam("sighting_id"))
-                .values({name: sa.bindparam(name) for name in columns}),
-                self.updates,
-            )
+        update_each(connection, table, "sighting_id", self.updates)
         self.inserts, self.updates = [], []
 
 
@@ -142,24 +140,22 @@ def mark_unseen(
 ) -> Unseen:
     """Mark the crawl's kinds as no longer seeing these tools; remove the ones nobody sees."""
     missing = removed = 0
+    stopped_ids: list[int] = []
+    removed_ids: list[int] = []
     for row in unseen_tools:
         own = sightings.get(row.id, {})
         stopped = [s["id"] for kind, s in own.items() if kind in kinds and s["missing_since"] is None]
-        if stopped:
-            table = tables.tool_sightings
-            connection.execute(
-                sa.update(table).where(table.c.id.in_(stopped)).values(missing_since=now)
-            )
+        stopped_ids.extend(stopped)
         still = {k: s for k, s in own.items() if k not in kinds and s["missing_since"] is None}
         if still:
             missing += bool(stopped)
             if row.location_kind in kinds:
                 _show_best(connection, row.id, still)
         elif row.removed_at is None:
-            connection.execute(
-                sa.update(tables.tools).where(tables.tools.c.id == row.id).values(removed_at=now)
-            )
+            removed_ids.append(row.id)
             removed += 1
+    update_by_ids(connection, tables.tool_sightings, stopped_ids, {"missing_since": now})
+    update_by_ids(connection, tables.tools, removed_ids, {"removed_at": now})
     return Unseen(missing=missing, removed=removed)
 
 

@@ -41,16 +41,11 @@ def registry_origin_condition(registry: str) -> sa.ColumnElement[bool]:
     )
 
 
-def write_upstream(connection: sa.Connection, server_key: str, upstream: Upstream, now: datetime) -> None:
-    """Set the upstream status of one server inside the caller's transaction."""
+def upstream_values(upstream: Upstream, now: datetime) -> dict[str, object]:
+    """The `servers` columns that hold a registry's word, set with the server row in one statement."""
     if upstream.status not in UPSTREAM_STATUSES:
         raise ValueError(f"unknown upstream status {upstream.status!r}")
-    servers = tables.servers
-    connection.execute(
-        sa.update(servers)
-        .where(servers.c.key == server_key)
-        .values(upstream_status=upstream.status, upstream_updated_at=upstream.updated_at or now)
-    )
+    return {"upstream_status": upstream.status, "upstream_updated_at": upstream.updated_at or now}
 
 
 def touch_registry_origins(connection: sa.Connection, values: Sequence[str], now: datetime) -> int:

@@ -16,16 +16,9 @@ from catalog.store_records import (
     failure_values,
     origin_values,
     server_values,
-    tool_values,
 )
-from catalog.store_sightings import (
-    SightingRows,
-    SightingWriter,
-    crawl_kinds,
-    load_sightings,
-    mark_unseen,
-    outranked,
-)
+from catalog.store_sightings import crawl_kinds, mark_unseen
+from catalog.store_tools import StoredTools, load_stored, save_tools
 
 
 @dataclass(frozen=True)
@@ -51,46 +44,46 @@ def save_result(
     classifications: Mapping[str, Classification],
     run_id: int | None,
     now: datetime,
+    server_extra: Mapping[str, Any] | None = None,
 ) -> SaveSummary:
     """Write one CrawlResult; the caller owns the transaction.
 
     Each tool's sighting by this kind of crawl is refreshed; a complete crawl marks the tools it
     did not see as missing for its kind, and removed only when no other kind still sees them.
+    `server_extra` are further `servers` columns to set with the server row (upstream status).
     """
     status = "ok" if result.complete and not result.failures else "partial"
-    server_id = upsert_server(connection, result, status, now)
-    upsert_origins(connection, server_id, result.server.origins, now)
-    stored = {
-        row.name: row
-        for row in connection.execute(
-            sa.select(tables.tools).where(tables.tools.c.server_id == server_id)
-        )
-    }
-    sightings = load_sightings(connection, server_id)
-    writer = SightingWriter(now)
-    counts = {"new": 0, "changed": 0, "unchanged": 0}
-    seen: set[str] = set()
-    for tool in result.tools:
-        # A source may report one name twice (two registrations in a tree); the first one wins,
-        # as it would for a client listing the server's tools.
-        if tool.name in seen:
-            continue
-        seen.add(tool.name)
-        previous = stored.get(tool.name)
-        own = sightings.get(previous.id, {}) if previous is not None else {}
-        outcome, version_id = _save_tool(connection, server_id, tool, previous, own, writer)
-        counts[outcome] += 1
-        classification = classifications.get(tool.name)
-        if classification is not None:
-            upsert_classification(connection, version_id, classification, now)
-    writer.flush(connection)
+    servers = tables.servers
+    known_id = connection.scalar(sa.select(servers.c.id).where(servers.c.key == result.server.key))
+    server_id = write_server(connection, known_id, result, status, now, server_extra or {})
+    upsert_origins(connection, server_id, result.server.origins, now, known=known_id is not None)
+    tools = first_of_each_name(result.tools)
+    # A server created just now has nothing stored; one listed without tools and not complete
+    # (a registry's --servers-only) touches none of its stored tools.
+    stored = StoredTools()
+    if known_id is not None and (tools or result.complete):
+        stored = load_stored(connection, server_id)
+    counts = save_tools(connection, server_id, tools, stored, classifications, now)
     removed = missing = 0
     if result.complete:
-        unseen = [row for name, row in stored.items() if name not in seen]
-        marked = mark_unseen(connection, unseen, crawl_kinds(result), sightings, now)
+        names = {tool.name for tool in tools}
+        unseen = [row for name, row in stored.rows.items() if name not in names]
+        marked = mark_unseen(connection, unseen, crawl_kinds(result), stored.sightings, now)
         removed, missing = marked.removed, marked.missing
     insert_failures(connection, result.failures, run_id, now)
     return SaveSummary(server_key=result.server.key, removed=removed, missing=missing, **counts)
+
+
+def first_of_each_name(tools: Iterable[ToolRecord]) -> list[ToolRecord]:
+    """The tools with repeated names dropped.
+
+    A source may report one name twice (two registrations in a tree); the first one wins, as it
+    would for a client listing the server's tools.
+    """
+    firsts: dict[str, ToolRecord] = {}
+    for tool in tools:
+        firsts.setdefault(tool.name, tool)
+    return list(firsts.values())
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:
@@ -101,118 +94,79 @@ def inserted_id(result: sa.CursorResult[Any]) -> int:
     return int(key[0])
 
 
-def upsert_server(
-    connection: sa.Connection, result: CrawlResult, status: str, now: datetime
+def write_server(
+    connection: sa.Connection,
+    server_id: int | None,
+    result: CrawlResult,
+    status: str,
+    now: datetime,
+    extra: Mapping[str, Any],
 ) -> int:
-    """Insert or update the server row; returns its id."""
+    """Insert the server row, or update the one with this id; returns its id."""
     servers = tables.servers
     values = {**server_values(result.server), "status": status, "last_seen": now, "updated_at": now}
-    server_id = connection.scalar(sa.select(servers.c.id).where(servers.c.key == result.server.key))
     if server_id is None:
         inserted = connection.execute(
-            sa.insert(servers).values(key=result.server.key, first_seen=now, **values)
+            sa.insert(servers).values(key=result.server.key, first_seen=now, **values, **extra)
         )
         return inserted_id(inserted)
     # Crawls of different kinds know different things (a package's description, a live server's
     # instructions): one that does not know a field leaves what another found.
     known = {name: value for name, value in values.items() if value is not None}
-    connection.execute(sa.update(servers).where(servers.c.id == server_id).values(**known))
+    connection.execute(
+        sa.update(servers).where(servers.c.id == server_id).values(**known, **extra)
+    )
     return int(server_id)
 
 
 def upsert_origins(
-    connection: sa.Connection, server_id: int, origins: Iterable[Origin], now: datetime
-) -> None:
-    """Add origins not stored yet and refresh the ones seen again; never drops an origin."""
-    table = tables.server_origins
-    for origin in origins:
-        values = origin_values(origin)
-        origin_id = connection.scalar(
-            sa.select(table.c.id).where(
-                table.c.server_id == server_id,
-                table.c.kind == values["kind"],
-                table.c.value == values["value"],
-            )
-        )
-        if origin_id is None:
-            connection.execute(
-                sa.insert(table).values(
-                    server_id=server_id, first_seen=now, last_seen=now, **values
-                )
-            )
-            continue
-        # A later sighting without a version or link should not erase what an earlier one knew.
-        refreshed = {name: values[name] for name in ("version", "url") if values[name] is not None}
-        connection.execute(
-            sa.update(table).where(table.c.id == origin_id).values(last_seen=now, **refreshed)
-        )
-
-
-def _save_tool(
     connection: sa.Connection,
     server_id: int,
-    tool: ToolRecord,
-    previous: sa.Row[Any] | None,
-    sightings: SightingRows,
-    writer: SightingWriter,
-) -> tuple[str, int]:
-    """Upsert the tools row, its sighting and its version row; returns (outcome, version id).
+    origins: Iterable[Origin],
+    now: datetime,
+    *,
+    known: bool = True,
+) -> None:
+    """Add origins not stored yet and refresh the ones seen again; never drops an origin.
 
-    The outcome (new, changed, unchanged) compares with what this kind of crawl saw last, else
-    with the current definition. The tools row takes this definition unless a kind that knows
-    better still sees the tool (see store_sightings.PRIORITY).
+    `known=False` says the server is new, so none of its origins can be stored yet.
     """
-    table = tables.tools
-    definition = tool_values(tool)
-    kind = tool.location.kind.value
-    now = writer.now
-    if previous is None:
-        inserted = connection.execute(
-            sa.insert(table).values(
-                server_id=server_id, name=tool.name, first_seen=now, last_seen=now,
-                removed_at=None, **definition,
-            )
-        )
-        tool_id = inserted_id(inserted)
-        outcome = "new"
-    else:
-        tool_id = previous.id
-        own = sightings.get(kind)
-        before = own["definition_hash"] if own is not None else previous.definition_hash
-        outcome = "unchanged" if before == definition["definition_hash"] else "changed"
-        shown = {} if outranked(kind, sightings) else definition
+    table = tables.server_origins
+    stored: dict[tuple[str, str], int] = {}
+    if known:
+        query = sa.select(table.c.id, table.c.kind, table.c.value).where(table.c.server_id == server_id)
+        stored = {(row.kind, row.value): row.id for row in connection.execute(query)}
+    inserts: dict[tuple[str, str], dict[str, Any]] = {}
+    refreshes: dict[int, dict[str, Any]] = {}
+    for origin in origins:
+        values = origin_values(origin)
+        identity = (values["kind"], values["value"])
+        # A later sighting without a version or link should not erase what an earlier one knew.
+        described = {name: values[name] for name in ("version", "url") if values[name] is not None}
+        if identity in stored:
+            refresh = refreshes.setdefault(stored[identity], {"version": None, "url": None})
+            refresh.update(described)
+        elif identity in inserts:
+            inserts[identity].update(described)
+        else:
+            inserts[identity] = {"server_id": server_id, "first_seen": now, "last_seen": now, **values}
+    if inserts:
+        connection.execute(sa.insert(table), list(inserts.values()))
+    if refreshes:
+        version, url = sa.bindparam("new_version", type_=sa.String), sa.bindparam("new_url", type_=sa.Text)
         connection.execute(
-            sa.update(table).where(table.c.id == tool_id).values(
-                last_seen=now, removed_at=None, **shown
-            )
-        )
-    writer.add(tool_id, tool, sightings.get(kind))
-    return outcome, _upsert_version(connection, tool_id, tool, now)
-
-
-def _upsert_version(
-    connection: sa.Connection, tool_id: int, tool: ToolRecord, now: datetime
-) -> int:
-    table = tables.tool_versions
-    definition_hash = tool.definition_hash
-    version_id = connection.scalar(
-        sa.select(table.c.id).where(
-            table.c.tool_id == tool_id, table.c.definition_hash == definition_hash
-        )
-    )
-    if version_id is None:
-        inserted = connection.execute(
-            sa.insert(table).values(
-                tool_id=tool_id,
-                definition_hash=definition_hash,
-                definition=tool.definition(),
-                first_seen=now,
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("origin_id", type_=sa.Integer))
+            .values(
                 last_seen=now,
-            )
+                version=sa.func.coalesce(version, table.c.version),
+                url=sa.func.coalesce(url, table.c.url),
+            ),
+            [
+                {"origin_id": origin_id, "new_version": refresh["version"], "new_url": refresh["url"]}
+                for origin_id, refresh in refreshes.items()
+            ],
         )
-        return inserted_id(inserted)
-    connection.execute(sa.update(table).where(table.c.id == version_id).values(last_seen=now))
-    return int(version_id)
 
 
 def upsert_classification(

@@ -27,12 +27,12 @@ def load_site_data(store: Store, progress: Callable[[str], None] | None = None) 
     """Read servers, present tools, every tool's history and the failures of known servers."""
     servers = tuple(store.servers())
     tools = tuple(store.tools())
-    histories: dict[ToolKey, tuple[ToolVersion, ...]] = {}
-    for count, item in enumerate(tools, 1):
-        key = (item.tool.server_key, item.tool.name)
-        histories[key] = tuple(store.history(*key))
-        if progress is not None and count % 1000 == 0:
-            progress(f"read the history of {count} of {len(tools)} tools")
+    keys = [(item.tool.server_key, item.tool.name) for item in tools]
+    if progress is not None:
+        progress(f"reading the history of {len(tools)} tools")
+    # One query for every tool (removed ones too) beats many of chunked keys; most tools are present.
+    versions = store.histories()
+    histories: dict[ToolKey, tuple[ToolVersion, ...]] = {key: tuple(versions.get(key, ())) for key in keys}
     grouped: dict[str, list[CrawlFailure]] = defaultdict(list)
     for failure in store.failures():
         if failure.server_key is not None:
