@@ -1,6 +1,7 @@
 """Classify 100k varied tools with the shipped classifier; compare with a bare model predict.
 
     .venv/bin/python benchmarks/classify.py [--count 100000] [--labels DIR] [--model-dir DIR]
+        [--workers N]
 
 Tools are made from the labelled rows with perturbations (server prefixes, name styles,
 reworded and extended descriptions, extra parameters), so almost every one is distinct and the
@@ -11,6 +12,7 @@ for `predict` of the bare pipeline on the same precomputed model inputs, and the
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -72,13 +74,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--labels", type=Path, default=data_dir() / "labels" / "hand")
     parser.add_argument("--model-dir", type=Path, default=data_dir() / "model")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="processes (default: one per available CPU)"
+    )
     args = parser.parse_args()
 
     rng = random.Random(7)
     rows = load_labels(args.labels)
     tools = [perturb(rows[index % len(rows)].record, rng, index) for index in range(args.count)]
     rules = RulesClassifier.from_data()
-    classifier = CombinedClassifier.from_dir(args.model_dir, rules)
+    meta = json.loads((args.model_dir / "meta.json").read_text(encoding="utf-8"))
+    classifier = CombinedClassifier(rules, meta, model_dir=args.model_dir, workers=args.workers)
     classifier.classify_all(tools[:10])  # load the model outside the timed region
 
     start = time.perf_counter()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from catalog.records import Classification, ToolRecord
 
@@ -39,3 +41,20 @@ def default_classifier() -> Classifier:
     if (model_dir / META_FILE).is_file():
         return CombinedClassifier.from_dir(model_dir, rules)
     return rules
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is classified.
+
+    A batch allocates millions of small objects and frees them by reference counting; the
+    collector would rescan every live object (the batch's tools included) again and again
+    and find nothing, which costs about a fifth of the batch's time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

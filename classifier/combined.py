@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from catalog.errors import ClassifierError
 from catalog.records import Access, Classification, ToolRecord
-from classifier.base import Classifier
+from classifier.base import Classifier, collection_paused
+from classifier.parallel import PARALLEL_FROM, available_cpus, classify_in_parallel
 from classifier.rules import NO_EVIDENCE_REASON, RulesClassifier, decide
 from classifier.signals import Signals, gather, lexicon_digest
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # the model module imports scikit-learn; it is loaded only wh
 
 META_FILE = "meta.json"
 TOP_TERMS = 3
+_SEVERITY = {access: rank for rank, access in enumerate(Access)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +62,15 @@ class CombinedClassifier(Classifier):
         *,
         model: AccessModel | None = None,
         model_dir: Path | None = None,
+        workers: int | None = None,
+        parallel_from: int = PARALLEL_FROM,
     ) -> None:
+        """`workers` processes share a batch of at least `parallel_from` distinct tools (the
+        model must then come from `model_dir`); None means one per available CPU."""
         if model is None and model_dir is None:
             raise ValueError("give a model or the folder to load it from")
+        self.workers = workers
+        self.parallel_from = parallel_from
         self.rules = rules
         self.meta = dict(meta)
         self.policy = Policy.from_meta(meta)
@@ -92,19 +100,30 @@ class CombinedClassifier(Classifier):
 
     def classify_all(self, tools: Sequence[ToolRecord]) -> list[Classification]:
         """One classification per tool; identical definitions are classified once."""
-        unique: list[ToolRecord] = []
-        index_of: dict[str, int] = {}
-        positions: list[int] = []
-        for tool in tools:
-            key = _definition_key(tool)
-            if key not in index_of:
-                index_of[key] = len(unique)
-                unique.append(tool)
-            positions.append(index_of[key])
-        verdicts = self._classify_unique(unique)
-        return [verdicts[position] for position in positions]
+        with collection_paused():
+            unique: list[ToolRecord] = []
+            index_of: dict[str, int] = {}
+            positions: list[int] = []
+            for tool in tools:
+                key = _definition_key(tool)
+                if key not in index_of:
+                    index_of[key] = len(unique)
+                    unique.append(tool)
+                positions.append(index_of[key])
+            verdicts = self._classify_unique(unique)
+            return [verdicts[position] for position in positions]
 
     def _classify_unique(self, tools: Sequence[ToolRecord]) -> list[Classification]:
+        extra = (self.workers or available_cpus()) - 1
+        if extra >= 1 and len(tools) >= self.parallel_from and self._model_dir is not None:
+            _ = self.model  # loaded (and verified) here before any worker starts
+            return classify_in_parallel(
+                self, tools, extra, self._model_dir, self.classify_distinct
+            )
+        return self.classify_distinct(tools)
+
+    def classify_distinct(self, tools: Sequence[ToolRecord]) -> list[Classification]:
+        """One classification per tool, in this process, without looking for duplicates."""
         signals = [gather(self.rules, tool) for tool in tools]
         results: dict[int, Classification] = {}
         undecided: list[int] = []
@@ -116,8 +135,11 @@ class CombinedClassifier(Classifier):
         if undecided:
             # One batch through the model: vectorising is what makes 100k tools fast.
             prediction = self.model.predict([signals[index] for index in undecided])
+            chosen = [self._choice(prediction, row) for row in range(len(undecided))]
+            terms = self.model.top_terms_all(prediction, [access for access, _ in chosen], TOP_TERMS)
             for row, index in enumerate(undecided):
-                results[index] = self._by_model(signals[index], prediction, row)
+                access, probability = chosen[row]
+                results[index] = self._by_model(signals[index], access, probability, terms[row])
         # The hints audit and suspicious-instruction flags are the rules' business, whoever decided.
         return [self.rules.flag(tool, results[index]) for index, tool in enumerate(tools)]
 
@@ -130,17 +152,19 @@ class CombinedClassifier(Classifier):
         lead = f"rules decided {access.value} (evidence margin {signals.margin:.1f} ≥ {self.policy.rules_margin:.1f})"
         return self._label(signals, access, confidence, lead)
 
-    def _by_model(self, signals: Signals, prediction: Prediction, row: int) -> Classification:
-        probabilities = {
-            access: float(prediction.probabilities[row, column])
-            for column, access in enumerate(prediction.classes)
-        }
+    def _choice(self, prediction: Prediction, row: int) -> tuple[Access, float]:
+        """The model's access for one row of a batch and its probability."""
+        probabilities = dict(zip(prediction.classes, prediction.probabilities[row].tolist(), strict=True))
         access = choose(probabilities, self.policy.destructive_floor)
-        terms = self.model.top_terms(prediction, row, access, TOP_TERMS)
-        lead = f"model: {probabilities[access]:.2f} {access.value}"
+        return access, probabilities[access]
+
+    def _by_model(
+        self, signals: Signals, access: Access, probability: float, terms: Sequence[str]
+    ) -> Classification:
+        lead = f"model: {probability:.2f} {access.value}"
         if terms:
             lead += f"; top terms: {', '.join(terms)}"
-        return self._label(signals, access, round(probabilities[access], 3), lead)
+        return self._label(signals, access, round(probability, 3), lead)
 
     def _label(self, signals: Signals, access: Access, confidence: float, lead: str) -> Classification:
         result = self.rules.label(
@@ -175,8 +199,7 @@ def choose(probabilities: Mapping[Access, float], destructive_floor: float) -> A
     """The most probable class, except that destructive wins once it reaches its floor."""
     if probabilities.get(Access.DESTRUCTIVE, 0.0) >= destructive_floor:
         return Access.DESTRUCTIVE
-    severity = {access: rank for rank, access in enumerate(Access)}
-    return max(probabilities, key=lambda access: (probabilities[access], severity[access]))
+    return max(probabilities, key=lambda access: (probabilities[access], _SEVERITY[access]))
 
 
 def combined_version(rules_version: str, meta: Mapping[str, Any]) -> str:
@@ -189,8 +212,17 @@ def combined_version(rules_version: str, meta: Mapping[str, Any]) -> str:
 
 
 def _definition_key(tool: ToolRecord) -> str:
-    return json.dumps(
-        [tool.name, tool.title, tool.description, tool.input_schema, tool.hints.declared()],
-        sort_keys=True,
-        default=str,
+    # Everything the verdict and its flags read, in order: the order of a schema's properties
+    # decides which parameter a reason names, so it is part of the key. repr is exact for
+    # JSON values (True and 1, 1 and 1.0 stay apart) and twice as fast as json.dumps.
+    hints = tool.hints
+    return repr(
+        (
+            tool.name,
+            tool.title,
+            tool.description,
+            tool.input_schema,
+            tool.output_schema,
+            (hints.read_only, hints.destructive, hints.idempotent, hints.open_world),
+        )
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from catalog.records import Access, Capability, ToolHints
-from classifier.features import Param, ToolFeatures, text_words
-from classifier.lexicon import Lexicon, Pattern, Phrase, Rule, Verb
+from classifier.features import ToolFeatures, text_words
+from classifier.lexicon import Lexicon, Pattern, Phrase, Verb
 
 CONJUNCTIONS = frozenset({"and", "or", "then"})
 NEGATORS = frozenset(
@@ -87,9 +88,53 @@ def _match_at(words: Sequence[str], index: int, lexicon: Lexicon) -> _Token | No
     return _Token(index, index + 1, verb) if verb is not None else None
 
 
+MEMO_SIZE = 1 << 16
+"""Names and sentences whose evidence one lexicon remembers: catalogs repeat them endlessly."""
+
+
+class _Memo:
+    """What one lexicon has already said about a name's words and about sentences."""
+
+    __slots__ = ("leads", "lexicon", "mentions", "names")
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.names: dict[tuple[str, ...], tuple[tuple[Evidence, ...], tuple[str, ...]]] = {}
+        self.leads: dict[str, Verb | None] = {}
+        self.mentions: dict[str, tuple[tuple[str, str, Verb], ...]] = {}
+
+
+_MEMOS: dict[int, _Memo] = {}
+
+
+def _memo(lexicon: Lexicon) -> _Memo:
+    memo = _MEMOS.get(id(lexicon))
+    if memo is None or memo.lexicon is not lexicon:
+        if len(_MEMOS) >= 16:
+            _MEMOS.clear()  # lexicons loaded by tests; the shipped one is rebuilt at once
+        memo = _MEMOS[id(lexicon)] = _Memo(lexicon)
+    return memo
+
+
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    # Cheaper than an LRU and as good here: a full memo is simply started again.
+    if len(cache) >= MEMO_SIZE:
+        cache.clear()
+    return cache
+
+
 def name_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evidence], list[str]]:
     """Evidence from the name's action (and the action words it yields for the rules)."""
-    words = features.words
+    memo = _memo(lexicon)
+    found = memo.names.get(features.words)
+    if found is None:
+        found = _bounded(memo.names)[features.words] = _name_evidence(features.words, lexicon)
+    return list(found[0]), list(found[1])
+
+
+def _name_evidence(
+    words: tuple[str, ...], lexicon: Lexicon
+) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
     tokens: list[_Token] = []
     index = 0
     while index < len(words):
@@ -104,8 +149,8 @@ def name_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
         t for t in tokens if isinstance(t.entry, Pattern) and t.entry.anywhere and t not in chosen
     ]
     weight = lexicon.source_weights["name"]
-    evidence = [_token_evidence(token, words, weight) for token in chosen]
-    actions = [word for token in chosen for word in words[token.start : token.end]]
+    evidence = tuple(_token_evidence(token, words, weight) for token in chosen)
+    actions = tuple(word for token in chosen for word in words[token.start : token.end])
     return evidence, actions
 
 
@@ -134,7 +179,7 @@ def _token_evidence(token: _Token, words: Sequence[str], factor: float) -> Evide
         token.entry.access,
         token.entry.capabilities,
         token.entry.weight * factor,
-        f"{kind} '{text}' → {_targets(token.entry.access, token.entry.capabilities)}",
+        f"{kind} '{text}' → {targets(token.entry.access, token.entry.capabilities)}",
     )
 
 
@@ -149,8 +194,12 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
         source = "description_lead" if position == 0 else "description_later"
         leads.append(("description", sentence, lexicon.source_weights[source]))
     counted: set[str] = set()
+    memo = _memo(lexicon)
     for where, text, factor in leads:
-        verb = _lead_verb(text, lexicon)
+        if text in memo.leads:
+            verb = memo.leads[text]
+        else:
+            verb = _bounded(memo.leads)[text] = _lead_verb(text, lexicon)
         if verb is None:
             continue
         if factor >= lexicon.source_weights["description_lead"]:
@@ -158,7 +207,7 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
         counted.add(verb.word)
         evidence.append(_verb_evidence(verb, f"{where} verb '{verb.word}'", factor))
     evidence.extend(_phrases(features.description, lexicon))
-    evidence.extend(_mentions(features.sentences, counted, lexicon))
+    evidence.extend(_mentions(features.sentences, counted, memo))
     return evidence, actions
 
 
@@ -171,17 +220,41 @@ def _lead_verb(text: str, lexicon: Lexicon) -> Verb | None:
     return lexicon.verbs[base] if base is not None else None
 
 
-_ANY_PHRASE: dict[int, tuple[tuple[Phrase, ...], re.Pattern[str]]] = {}
-
-
-def _any_phrase(phrases: tuple[Phrase, ...]) -> re.Pattern[str]:
+@dataclass(frozen=True, slots=True)
+class _AnyPhrase:
     """One alternation of every phrase: most descriptions match none, and one search says so."""
+
+    phrases: tuple[Phrase, ...]
+    regex: re.Pattern[str]
+    lowered: re.Pattern[str] | None
+    """The same without IGNORECASE, for lowercased ASCII text (about twice as fast), when
+    that is provably the same: every phrase is ASCII, lowercase and without inline flags."""
+
+    def search(self, text: str) -> bool:
+        if self.lowered is not None and text.isascii():
+            return self.lowered.search(text.lower()) is not None
+        return self.regex.search(text) is not None
+
+
+_INLINE_FLAGS = re.compile(r"\(\?[a-z-]")
+_ANY_PHRASE: dict[int, _AnyPhrase] = {}
+
+
+def _any_phrase(phrases: tuple[Phrase, ...]) -> _AnyPhrase:
     cached = _ANY_PHRASE.get(id(phrases))
-    if cached is None or cached[0] is not phrases:
+    if cached is None or cached.phrases is not phrases:
         pattern = "|".join(f"(?:{phrase.regex.pattern})" for phrase in phrases) or "(?!)"
-        cached = (phrases, re.compile(pattern, re.IGNORECASE))
+        simple = all(
+            phrase.regex.flags & ~re.UNICODE == re.IGNORECASE
+            and phrase.regex.pattern.isascii()
+            and phrase.regex.pattern == phrase.regex.pattern.lower()
+            and not _INLINE_FLAGS.search(phrase.regex.pattern)
+            for phrase in phrases
+        )
+        lowered = re.compile(pattern) if simple else None
+        cached = _AnyPhrase(phrases, re.compile(pattern, re.IGNORECASE), lowered)
         _ANY_PHRASE[id(phrases)] = cached
-    return cached[1]
+    return cached
 
 
 def _phrases(description: str, lexicon: Lexicon) -> Iterator[Evidence]:
@@ -196,20 +269,32 @@ def _phrases(description: str, lexicon: Lexicon) -> Iterator[Evidence]:
             break
 
 
-def _mentions(sentences: Iterable[str], counted: set[str], lexicon: Lexicon) -> Iterator[Evidence]:
-    factor = lexicon.source_weights["description_mention"]
+def _mentions(sentences: Iterable[str], counted: set[str], memo: _Memo) -> Iterator[Evidence]:
+    factor = memo.lexicon.source_weights["description_mention"]
     seen = set(counted)
     for sentence in sentences:
-        words = text_words(sentence)
-        for index, word in enumerate(words):
-            base = lexicon.inflections.get(word)
-            if base is None or base in seen or base in MENTION_IGNORED:
-                continue
-            verb = lexicon.verbs[base]
-            if verb.access is not Access.DESTRUCTIVE or _negated(words[:index]):
+        found = memo.mentions.get(sentence)
+        if found is None:
+            found = _bounded(memo.mentions)[sentence] = _destructive_words(sentence, memo.lexicon)
+        for base, word, verb in found:
+            if base in seen:
                 continue
             seen.add(base)
             yield _verb_evidence(verb, f"description mentions '{word}'", factor)
+
+
+def _destructive_words(sentence: str, lexicon: Lexicon) -> tuple[tuple[str, str, Verb], ...]:
+    """(base form, word, verb) of every non-negated destructive verb in a sentence, in order."""
+    words = text_words(sentence)
+    found: list[tuple[str, str, Verb]] = []
+    for index, word in enumerate(words):
+        base = lexicon.inflections.get(word)
+        if base is None or base in MENTION_IGNORED:
+            continue
+        verb = lexicon.verbs[base]
+        if verb.access is Access.DESTRUCTIVE and not _negated(words[:index]):
+            found.append((base, word, verb))
+    return tuple(found)
 
 
 def _negated(before: Sequence[str]) -> bool:
@@ -217,7 +302,7 @@ def _negated(before: Sequence[str]) -> bool:
 
 
 def _verb_evidence(verb: Verb, what: str, factor: float) -> Evidence:
-    reason = f"{what} → {_targets(verb.access, verb.capabilities)}"
+    reason = f"{what} → {targets(verb.access, verb.capabilities)}"
     return Evidence(verb.access, verb.capabilities, verb.weight * factor, reason)
 
 
@@ -235,7 +320,7 @@ def action_param_evidence(
             continue
         actions.extend(verb.word for verb in verbs)
         worst = max(verbs, key=lambda verb: _severity(verb.access))
-        reason = f"parameter '{param.name}' allows '{worst.word}' → {_targets(worst.access, worst.capabilities)}"
+        reason = f"parameter '{param.name}' allows '{worst.word}' → {targets(worst.access, worst.capabilities)}"
         evidence.append(
             Evidence(worst.access, worst.capabilities, lexicon.action_param_weight, reason)
         )
@@ -271,125 +356,14 @@ def _hint(access: Access, weight: float, declared: str) -> Evidence:
     )
 
 
-def rule_evidence(
-    features: ToolFeatures, actions: Iterable[str], lexicon: Lexicon, verdict: Access | None
-) -> list[Evidence]:
-    """Evidence from the data rules; rules conditioned on access run once a verdict exists."""
-    action_set = frozenset(actions)
-    grams = _name_grams(features.name_words)
-    params = frozenset(param.joined for param in features.params)
-    evidence: list[Evidence] = []
-    for rule in lexicon.rules:
-        if (rule.access_in is None) != (verdict is None):
-            continue
-        parts = _rule_match(rule, features, action_set, verdict, grams, params)
-        if parts is None:
-            continue
-        if verdict is not None:
-            parts.append(f"on a {verdict.value} tool")
-        reason = f"{' with '.join(parts)} → {_targets(rule.access, rule.capabilities)}"
-        evidence.append(Evidence(rule.access, rule.capabilities, rule.weight, reason))
-    return evidence
-
-
-def _name_grams(words: Sequence[str]) -> frozenset[tuple[str, ...]]:
-    # Every run of up to four consecutive name words: a rule's term is then one set lookup.
-    return frozenset(
-        tuple(words[start : start + size])
-        for size in range(1, 5)
-        for start in range(len(words) - size + 1)
-    )
-
-
-def _rule_match(
-    rule: Rule,
-    features: ToolFeatures,
-    actions: frozenset[str],
-    verdict: Access | None,
-    grams: frozenset[tuple[str, ...]],
-    params: frozenset[str],
-) -> list[str] | None:
-    # Every condition must hold; the cheap set lookups go first.
-    if rule.access_in is not None and verdict not in rule.access_in:
-        return None
-    verb: str | None = None
-    if rule.actions is not None:
-        verb = next((action for action in actions if action in rule.actions), None)
-        if verb is None:
-            return None
-    term: tuple[str, ...] | None = None
-    if rule.name_words is not None:
-        if not _may_hold(grams, rule.name_words):
-            return None
-        term = next((term for term in rule.name_words if _has_term(grams, term, features)), None)
-        if term is None:
-            return None
-    if (
-        rule.unless_name_words
-        and _may_hold(grams, rule.unless_name_words)
-        and any(_has_term(grams, unless, features) for unless in rule.unless_name_words)
-    ):
-        return None
-    if rule.unless_params and not params.isdisjoint(rule.unless_params):
-        return None
-    parts: list[str] = []
-    if term is not None:
-        parts.append(f"name word '{' '.join(term)}'")
-    if rule.params is not None or rule.param_words is not None:
-        param = _matching_param(rule, features.params)
-        if param is None:
-            return None
-        parts.append(f"parameter '{param.name}'")
-    if verb is not None:
-        parts.append(f"verb '{verb}'")
-    return parts
-
-
-_TERM_SETS: dict[int, tuple[tuple[tuple[str, ...], ...], frozenset[tuple[str, ...]], bool]] = {}
-
-
-def _may_hold(grams: frozenset[tuple[str, ...]], terms: tuple[tuple[str, ...], ...]) -> bool:
-    """False when no term can be in the name: one set intersection instead of a scan."""
-    cached = _TERM_SETS.get(id(terms))
-    if cached is None or cached[0] is not terms:
-        cached = (terms, frozenset(terms), any(len(term) > 4 for term in terms))
-        _TERM_SETS[id(terms)] = cached
-    return cached[2] or not grams.isdisjoint(cached[1])
-
-
-def _has_term(
-    grams: frozenset[tuple[str, ...]], term: tuple[str, ...], features: ToolFeatures
-) -> bool:
-    return term in grams if len(term) <= 4 else _contains(features.name_words, term)
-
-
-def _matching_param(rule: Rule, params: Sequence[Param]) -> Param | None:
-    bounded_ok = Capability.EXECUTES_CODE not in rule.capabilities
-    for param in params:
-        if param.enum and not bounded_ok:
-            continue
-        if rule.params is not None and param.joined in rule.params:
-            return param
-        if rule.param_words is not None and any(word in rule.param_words for word in param.words):
-            return param
-    return None
-
-
-def _contains(words: Sequence[str], term: Sequence[str]) -> bool:
-    size = len(term)
-    if size == 1:
-        return term[0] in words
-    if term[0] not in words:
-        return False
-    return any(
-        tuple(words[index : index + size]) == tuple(term) for index in range(len(words) - size + 1)
-    )
-
-
 def _severity(access: Access) -> int:
-    return list(Access).index(access)
+    return _SEVERITY[access]
 
 
-def _targets(access: Access | None, capabilities: Iterable[Capability]) -> str:
+_SEVERITY = {access: rank for rank, access in enumerate(Access)}
+
+
+def targets(access: Access | None, capabilities: Iterable[Capability]) -> str:
+    """What evidence points to, for its reason: `destructive, executes-code`."""
     names = ([access.value] if access is not None else []) + [cap.value for cap in capabilities]
     return ", ".join(names)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import islice
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeGuard
 
 from catalog.records import ToolHints, ToolRecord
 
@@ -27,13 +27,29 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*•]\s+|\n(?=[A-Z])")
 _TEXT_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 
 
+NAME_CACHE = 1 << 16
+"""Names and parameter names remembered once split: catalogs repeat them across servers."""
+
+
 def split_name(name: str) -> list[str]:
     """The lowercase words of an identifier: snake_case, camelCase, kebab, dotted, slashes, digits."""
-    words: list[str] = []
+    return list(name_words(name))
+
+
+@lru_cache(maxsize=NAME_CACHE)
+def name_words(name: str) -> tuple[str, ...]:
+    """`split_name` as a tuple, remembered: the same names and parameter names recur everywhere."""
+    words: tuple[str, ...] = ()
     for chunk in _SEPARATORS.split(name):
         if chunk:
-            words.extend(part.lower() for part in _CAMEL.split(chunk) if part)
+            words += _chunk_words(chunk)
     return words
+
+
+@lru_cache(maxsize=NAME_CACHE)
+def _chunk_words(chunk: str) -> tuple[str, ...]:
+    # Names differ by prefix and style far more than by their pieces (`getFile`, `file`).
+    return tuple(part.lower() for part in _CAMEL.split(chunk) if part)
 
 
 def tool_part(name: str) -> str:
@@ -103,10 +119,10 @@ class ToolFeatures:
 
 def extract_features(tool: ToolRecord, is_action: Callable[[list[str], int], bool]) -> ToolFeatures:
     """The features of one tool; `is_action(words, i)` says whether words[i] starts an action."""
-    own = split_name(tool_part(tool.name))
+    all_words, words = _name_parts(tool.name, is_action)
     return ToolFeatures(
-        name_words=tuple(split_name(tool.name)),
-        words=tuple(strip_prefix(own, is_action)),
+        name_words=all_words,
+        words=words,
         title=(tool.title or "")[:200],
         sentences=tuple(sentences(tool.description)),
         description=tool.description[:MAX_DESCRIPTION_CHARS],
@@ -115,34 +131,67 @@ def extract_features(tool: ToolRecord, is_action: Callable[[list[str], int], boo
     )
 
 
-def _params(schema: Mapping[str, Any]) -> Iterator[Param]:
-    return islice(_walk(schema, 0), MAX_PARAMS)
+def _name_parts(
+    name: str, is_action: Callable[[list[str], int], bool]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return name_words(name), _stripped(name_words(tool_part(name)), is_action)
 
 
-def _walk(schema: Any, depth: int) -> Iterator[Param]:
-    if not isinstance(schema, Mapping) or depth > MAX_PARAM_DEPTH:
+@lru_cache(maxsize=NAME_CACHE)
+def _stripped(
+    words: tuple[str, ...], is_action: Callable[[list[str], int], bool]
+) -> tuple[str, ...]:
+    # `is_action` is a pure function of the lexicon it was made from, so this is too.
+    return tuple(strip_prefix(list(words), is_action))
+
+
+def _params(schema: Mapping[str, Any]) -> list[Param]:
+    found: list[Param] = []
+    _walk(schema, 0, found)
+    return found
+
+
+def _walk(schema: Any, depth: int, found: list[Param]) -> None:
+    """Append the parameters of `schema` to `found`, depth first, until MAX_PARAMS are found."""
+    if not _is_mapping(schema) or depth > MAX_PARAM_DEPTH:
         return
     properties = schema.get("properties")
-    if not isinstance(properties, Mapping):
+    if not _is_mapping(properties):
         return
     for name, spec in properties.items():
+        if len(found) >= MAX_PARAMS:
+            return
         if not isinstance(name, str):
             continue
-        spec = spec if isinstance(spec, Mapping) else {}
-        words = tuple(split_name(name))
-        yield Param(
-            name=name,
-            words=words,
-            joined="_".join(words),
-            type=_type_of(spec),
-            description=_text(spec.get("description"))[:MAX_PROPERTY_DESCRIPTION_CHARS],
-            enum=_enum_of(spec),
-            depth=depth,
+        spec = spec if _is_mapping(spec) else {}
+        words, joined = _param_name(name)
+        found.append(
+            Param(
+                name=name,
+                words=words,
+                joined=joined,
+                type=_type_of(spec),
+                description=_text(spec.get("description"))[:MAX_PROPERTY_DESCRIPTION_CHARS],
+                enum=_enum_of(spec),
+                depth=depth,
+            )
         )
-        yield from _walk(spec, depth + 1)
+        if "properties" in spec:
+            _walk(spec, depth + 1, found)
         items = spec.get("items")
-        if isinstance(items, Mapping):
-            yield from _walk(items, depth + 1)
+        if _is_mapping(items):
+            _walk(items, depth + 1, found)
+
+
+@lru_cache(maxsize=NAME_CACHE)
+def _param_name(name: str) -> tuple[tuple[str, ...], str]:
+    words = name_words(name)
+    return words, "_".join(words)
+
+
+def _is_mapping(value: Any) -> TypeGuard[Mapping[Any, Any]]:
+    # JSON gives dicts; the dict test first spares the slow abstract-class check on the hot path.
+    return isinstance(value, dict) or (value is not None and isinstance(value, Mapping))
 
 
 def _type_of(spec: Mapping[str, Any]) -> str | None:
@@ -157,6 +206,8 @@ def _type_of(spec: Mapping[str, Any]) -> str | None:
 
 def _enum_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
     values: list[Any] = []
+    if _ENUM_KEYS.isdisjoint(spec):
+        return ()  # most parameters: no enum to collect
     if isinstance(spec.get("enum"), list):
         values.extend(spec["enum"])
     if "const" in spec:
@@ -165,12 +216,15 @@ def _enum_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
         branches = spec.get(key)
         if isinstance(branches, list):
             for branch in branches:
-                if isinstance(branch, Mapping):
+                if _is_mapping(branch):
                     values.extend(_enum_of(branch))
     items = spec.get("items")
-    if isinstance(items, Mapping):
+    if _is_mapping(items):
         values.extend(_enum_of(items))
     return tuple(str(value) for value in values[:50] if isinstance(value, str | int | float))
+
+
+_ENUM_KEYS = frozenset({"enum", "const", "anyOf", "oneOf", "items"})
 
 
 def _text(value: Any) -> str:

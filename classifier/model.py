@@ -17,11 +17,13 @@ import numpy as np
 import sklearn
 import skops.io as sio
 from numpy.typing import NDArray
+from scipy import sparse  # type: ignore[import-untyped]  # no stubs; see pyproject overrides
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MaxAbsScaler
+from sklearn.utils import check_array
 
 from catalog.errors import ClassifierError
 from catalog.records import Access
@@ -110,15 +112,42 @@ class AccessModel:
         self.classes = tuple(Access(value) for value in linear.classes_)
         names = pipeline.named_steps["features"].get_feature_names_out()
         self._names = [_readable(str(name)) for name in names]
+        self._nameable = np.array(
+            [bool(name) and name.strip("'") not in ENGLISH_STOP_WORDS for name in self._names],
+            dtype=bool,
+        )
         coef = np.asarray(linear.coef_, dtype=np.float64)
         # A binary model has one row of weights; per-class weights make explanations uniform.
         coef = np.vstack([-coef[0], coef[0]]) if coef.shape[0] == 1 else coef
         self._weights = coef - coef.mean(axis=0, keepdims=True)
+        self._blocks = _blocks(pipeline.named_steps["features"])
 
     def predict(self, signals: Sequence[Signals]) -> Prediction:
         """Class probabilities for every tool, in one vectorised pass."""
-        transformed = self.pipeline.named_steps["features"].transform(model_inputs(signals))
-        return self.predict_transformed(transformed)
+        return self.predict_transformed(self.transform(model_inputs(signals)))
+
+    def transform(self, inputs: NDArray[Any]) -> Any:
+        """The pipeline's feature matrix for model inputs, each distinct text analysed once.
+
+        The same as the column transformer's own `transform`, row for row and byte for byte:
+        a TF-IDF row depends on its text alone. Names repeat across a batch (one product's
+        tools, or the same server under several keys), and their character n-grams are the
+        costliest part of the model's input.
+        """
+        columns: ColumnTransformer = self.pipeline.named_steps["features"]
+        if self._blocks is None:
+            return columns.transform(inputs)
+        blocks = []
+        for transformer, column in self._blocks:
+            part = inputs[:, column]
+            if isinstance(transformer, TfidfVectorizer):
+                distinct, rows = _distinct(part)
+                blocks.append(transformer.transform(distinct)[rows])
+            else:
+                blocks.append(transformer.transform(part))
+        # What ColumnTransformer._hstack does for a sparse output.
+        checked = [check_array(block, accept_sparse=True, ensure_all_finite=False) for block in blocks]
+        return sparse.hstack(checked).tocsr()
 
     def predict_transformed(self, transformed: Any) -> Prediction:
         """Probabilities for an already transformed matrix (the bare model step)."""
@@ -132,20 +161,68 @@ class AccessModel:
         The rules' own reasons follow in a classification, so rule features are named only when
         no word of the tool pushed towards the class.
         """
+        single = Prediction(self.classes, prediction.probabilities[row : row + 1], prediction.transformed[row])
+        return self.top_terms_all(single, [access], count)[0]
+
+    def top_terms_all(
+        self, prediction: Prediction, accesses: Sequence[Access], count: int = 3
+    ) -> list[list[str]]:
+        """`top_terms` of every row of a batch towards its own access, in one vectorised pass."""
         matrix = prediction.transformed
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns = matrix.indices[start:end]
-        contributions = matrix.data[start:end] * self._weights[self.classes.index(access), columns]
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        targets = np.array([self.classes.index(access) for access in accesses], dtype=np.intp)
+        contributions = matrix.data * self._weights[targets[rows], matrix.indices]
+        # Only pushes towards the class on features a reader understands can be named.
+        keep = (contributions > 0) & self._nameable[matrix.indices]
+        rows, columns, contributions = rows[keep], matrix.indices[keep], contributions[keep]
+        # By row, then strongest first; ties keep the matrix's order (a stable sort).
+        order = np.lexsort((-contributions, rows))
+        ranked = columns[order].tolist()
+        bounds = np.searchsorted(rows[order], np.arange(len(accesses) + 1)).tolist()
+        return [
+            self._first_names(ranked[bounds[row] : bounds[row + 1]], count)
+            for row in range(len(accesses))
+        ]
+
+    def _first_names(self, columns: list[int], count: int) -> list[str]:
         words: list[str] = []
         rules: list[str] = []
-        for position in np.argsort(-contributions, kind="stable"):
-            if contributions[position] <= 0 or len(words) >= count:
+        for column in columns:
+            if len(words) >= count:
                 break
-            name = self._names[columns[position]]
-            if not name or name in words or name.strip("'") in ENGLISH_STOP_WORDS:
+            name = self._names[column]
+            if name in words:
                 continue
-            (rules if name in RULE_FEATURE_NAMES else words).append(name)
+            (rules if name in _RULE_NAMES else words).append(name)
         return words or rules[:count]
+
+
+_RULE_NAMES = frozenset(RULE_FEATURE_NAMES)
+
+
+def _blocks(columns: ColumnTransformer) -> list[tuple[Any, Any]] | None:
+    """(fitted transformer, column) in output order; None when only `transform` itself will do."""
+    if not columns.sparse_output_ or columns.transformer_weights is not None:
+        return None
+    blocks: list[tuple[Any, Any]] = []
+    for _, transformer, column in columns.transformers_:
+        if isinstance(transformer, str):
+            if transformer != "drop":
+                return None  # passthrough columns: leave them to scikit-learn
+            continue
+        blocks.append((transformer, column))
+    return blocks
+
+
+def _distinct(values: NDArray[Any]) -> tuple[list[Any], NDArray[np.intp]]:
+    """The distinct values in first-seen order, and each value's position among them."""
+    first: dict[Any, int] = {}
+    rows = np.fromiter(
+        (first.setdefault(value, len(first)) for value in values.tolist()),
+        dtype=np.intp,
+        count=len(values),
+    )
+    return list(first), rows
 
 
 def _readable(feature: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -15,6 +15,7 @@ from catalog.paths import data_dir
 from catalog.records import Flag, ToolRecord
 from classifier.lexicon import read_toml
 from classifier.poisoning_hidden import FLAG_KIND, flag, hidden_flags, inert_span, may_hide_content
+from classifier.poisoning_texts import Where, tool_texts, where_text
 
 __all__ = [
     "FLAG_KIND",
@@ -31,19 +32,12 @@ __all__ = [
 POISONING_FILE = "poisoning.toml"
 """The patterns file, inside the data folder's lexicons/."""
 SEVERITIES = ("high", "medium", "low")
-MAX_SCHEMA_DEPTH = 12
-MAX_SCHEMA_TEXTS = 1000
-"""Strings of one schema worth scanning; a bigger schema is scanned up to here."""
 MAX_MATCHES = 50
 """Matches of one rule in one text that are looked at (a flag reports the first)."""
 SERVER_WHERE = "server's instruction text"
 """How messages name a server's initialize instructions."""
 MAX_WHERE = 100
-MAX_PATH = 48
-"""Longest parameter path quoted in a message; `where` as a whole stays under MAX_WHERE."""
-_SCHEMA_BRANCHES = ("items", "additionalProperties", "contains", "not", "if", "then", "else")
-_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
-_SCHEMA_MAPS = ("$defs", "definitions", "patternProperties")
+"""Longest `where` quoted in a message (parameter paths are cut shorter, see MAX_PATH)."""
 _FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 _RULE_KEYS = frozenset(
     {"id", "severity", "message", "triggers", "pattern", "unless_target", "tools_only"}
@@ -64,6 +58,10 @@ class TextRule:
     tools_only: bool
 
 
+_Trigger = tuple[str, frozenset[int]]
+"""A trigger substring and the rules it lets run."""
+
+
 class Scanner:
     """Runs the text rules and the hidden-content checks over tools and server instructions."""
 
@@ -73,57 +71,52 @@ class Scanner:
         for index, rule in enumerate(rules):
             for trigger in rule.triggers:
                 by_trigger.setdefault(trigger, set()).add(index)
-        self._by_trigger = tuple(
+        self._by_trigger: tuple[_Trigger, ...] = tuple(
             (trigger, frozenset(found)) for trigger, found in by_trigger.items()
         )
 
     def scan_text(self, text: str, where: str, *, tool_text: bool = True) -> list[Flag]:
         """Flags for one text; `where` names it in messages ("description", "parameter `x` description")."""
-        return self._scan(text, where, range(len(self.rules)), hidden=True, tool_text=tool_text)
+        return self._scan(text, where, self._by_trigger, hidden=True, tool_text=tool_text)
 
     def scan_tool(self, tool: ToolRecord) -> list[Flag]:
         """Flags for a tool's name, title, description and every text in its input and output schemas."""
-        texts = list(_tool_texts(tool))
+        texts = tool_texts(tool)
         # Most tools are clean: one pass over all their text decides which checks can find anything.
-        joined = "\n".join(text for _, text in texts)
-        candidates = self._any_triggered(joined.lower())
+        joined = "\n".join([text for _, text in texts])
+        present = self._present(joined.lower(), self._by_trigger)
         hidden = may_hide_content(joined)
-        if not candidates and not hidden:
+        if not present and not hidden:
             return []
         flags: list[Flag] = []
         for where, text in texts:
-            flags += self._scan(text, where, candidates, hidden=hidden, tool_text=True)
+            # A trigger absent from the whole is absent from every part: only `present` is tried.
+            flags += self._scan(text, where, present, hidden=hidden, tool_text=True)
         return list(dict.fromkeys(flags))
 
     def scan_server(self, instructions: str | None) -> list[Flag]:
         """Flags for a server's instructions, where naming the server's own tools is normal."""
         return self.scan_text(instructions or "", SERVER_WHERE, tool_text=False)
 
-    def _any_triggered(self, lowered: str) -> list[int]:
-        # Substring tests are the fastest filter CPython has, and most tools contain no trigger.
-        found: set[int] = set()
-        for trigger, rules in self._by_trigger:
-            if trigger in lowered:
-                found |= rules
-        return sorted(found)
-
-    def _rules_triggered(self, lowered: str, candidates: Iterable[int]) -> list[int]:
-        return [
-            index
-            for index in candidates
-            if any(trigger in lowered for trigger in self.rules[index].triggers)
-        ]
+    @staticmethod
+    def _present(lowered: str, triggers: Sequence[_Trigger]) -> list[_Trigger]:
+        # Substring tests are the fastest filter CPython has, and most texts contain no trigger.
+        return [item for item in triggers if item[0] in lowered]
 
     def _scan(
-        self, text: str, where: str, candidates: Iterable[int], *, hidden: bool, tool_text: bool
+        self, text: str, where: Where, triggers: Sequence[_Trigger], *, hidden: bool, tool_text: bool
     ) -> list[Flag]:
         if not text:
             return []
-        triggered = self._rules_triggered(text.lower(), candidates)
+        found: set[int] = set()
+        if triggers:
+            for _, rules in self._present(text.lower(), triggers):
+                found |= rules
+        triggered = sorted(found)
         hidden = hidden and may_hide_content(text)
         if not triggered and not hidden:
             return []
-        place = inert_span(where, MAX_WHERE)
+        place = inert_span(where_text(where), MAX_WHERE)
         flags: list[Flag] = []
         taken: list[tuple[int, int]] = []
         for index in triggered:
@@ -156,67 +149,6 @@ def _benign(rule: TextRule, match: re.Match[str]) -> bool:
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
-
-
-def _tool_texts(tool: ToolRecord) -> Iterator[tuple[str, str]]:
-    yield "name", tool.name
-    if tool.title:
-        yield "title", tool.title
-    yield "description", tool.description
-    yield from islice(
-        _schema_texts(tool.input_schema, "input schema", "parameter", ""), MAX_SCHEMA_TEXTS
-    )
-    if tool.output_schema is not None:
-        output = _schema_texts(tool.output_schema, "output schema", "output schema", "")
-        yield from islice(output, MAX_SCHEMA_TEXTS)
-
-
-def _schema_texts(
-    schema: Any, root: str, prefix: str, path: str, depth: int = 0
-) -> Iterator[tuple[str, str]]:
-    """(where, text) for every human-readable string in a JSON Schema, depth-bounded."""
-    if not isinstance(schema, Mapping) or depth > MAX_SCHEMA_DEPTH:
-        return
-    label = f"{prefix} `{inert_span(path, MAX_PATH)}`" if path else root
-    for key in ("description", "title"):
-        if isinstance(schema.get(key), str):
-            yield f"{label} {key}", schema[key]
-    for key in ("enum", "const", "default", "examples"):
-        if key in schema:
-            yield from ((f"{label} {key}", text) for text in _strings(schema[key], depth))
-    properties = schema.get("properties")
-    if isinstance(properties, Mapping):
-        for name, spec in properties.items():
-            child = f"{path}.{name}" if path else str(name)
-            yield f"{prefix} name `{inert_span(child, MAX_PATH)}`", str(name)
-            yield from _schema_texts(spec, root, prefix, child, depth + 1)
-    for key in _SCHEMA_BRANCHES:
-        yield from _schema_texts(schema.get(key), root, prefix, path, depth + 1)
-    for key in _SCHEMA_LISTS:
-        branches = schema.get(key)
-        if isinstance(branches, list):
-            for branch in branches:
-                yield from _schema_texts(branch, root, prefix, path, depth + 1)
-    for key in _SCHEMA_MAPS:
-        named = schema.get(key)
-        if isinstance(named, Mapping):
-            for name, spec in named.items():
-                yield from _schema_texts(spec, root, prefix, f"{key}.{name}", depth + 1)
-
-
-def _strings(value: Any, depth: int) -> Iterator[str]:
-    """Every string inside an enum, default or examples value."""
-    if depth > MAX_SCHEMA_DEPTH:
-        return
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item, depth + 1)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item, depth + 1)
 
 
 def load_scanner(path: Path) -> Scanner:

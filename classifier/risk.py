@@ -14,6 +14,8 @@ from classifier.lexicon import read_toml
 RISK_FILE = "risk.toml"
 
 _Key = TypeVar("_Key", Category, Access)
+_RANK = {risk: risk.rank for risk in Risk}
+"""Risk.rank, looked up once: it runs for every tool classified."""
 
 
 def category_of(access: Access, capabilities: Iterable[Capability]) -> Category:
@@ -50,12 +52,12 @@ class RiskTable:
         present = set(capabilities)
         risk = self.by_category[category]
         reason = f"category {category.value} → {risk.value} (risk table)"
-        if self.by_access[access].rank > risk.rank:
+        if _RANK[self.by_access[access]] > _RANK[risk]:
             risk = self.by_access[access]
             reason = f"access {access.value} → {risk.value} (risk table)"
         for row in self.raises:
             matched = sorted(row.capabilities & present)
-            if access in row.access and matched and row.risk.rank > risk.rank:
+            if access in row.access and matched and _RANK[row.risk] > _RANK[risk]:
                 risk = row.risk
                 reason = f"{access.value} with {', '.join(matched)} → {risk.value} (risk table)"
         return risk, reason

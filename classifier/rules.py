@@ -11,16 +11,16 @@ from pathlib import Path
 from catalog.paths import data_dir
 from catalog.records import Access, Capability, Classification, ToolRecord
 from classifier.audit import flag_tool, hint_flags
-from classifier.base import Classifier
+from classifier.base import Classifier, collection_paused
 from classifier.evidence import (
     Evidence,
     action_param_evidence,
     hint_evidence,
     is_action,
     name_evidence,
-    rule_evidence,
     text_evidence,
 )
+from classifier.evidence_rules import rule_evidence
 from classifier.features import ToolFeatures, extract_features
 from classifier.lexicon import LEXICON_FILES, Lexicon, load_lexicon
 from classifier.poisoning import POISONING_FILE, Scanner, default_scanner, load_scanner
@@ -34,7 +34,9 @@ NO_EVIDENCE_REASON = (
     "no evidence of what the tool does → write (unknown effects are not assumed safe)"
 )
 HINTS_ONLY_CONFIDENCE = 0.6
-_SEVERITY = {access: rank for rank, access in enumerate(Access)}
+_ACCESSES = tuple(Access)
+# Iterating an Enum class is slow in CPython; these run for every tool.
+_SEVERITY = {access: rank for rank, access in enumerate(_ACCESSES)}
 
 
 class RulesClassifier(Classifier):
@@ -65,7 +67,8 @@ class RulesClassifier(Classifier):
 
     def classify_all(self, tools: Sequence[ToolRecord]) -> list[Classification]:
         """One classification per tool, in order; only the definition matters, never the server."""
-        return [self._classify(tool) for tool in tools]
+        with collection_paused():
+            return [self._classify(tool) for tool in tools]
 
     def _classify(self, tool: ToolRecord) -> Classification:
         features = self.features(tool)
@@ -146,11 +149,11 @@ def decide(evidence: Sequence[Evidence]) -> tuple[Access, float]:
     about 0.89, a tie 0.5; a verdict only declared hints support is capped at 0.6; no evidence
     at all gives `write` at 0.3.
     """
-    scores = dict.fromkeys(Access, 0.0)
+    scores = dict.fromkeys(_ACCESSES, 0.0)
     for item in evidence:
         if item.access is not None:
             scores[item.access] += item.weight
-    ranked = sorted(Access, key=lambda access: (scores[access], _SEVERITY[access]), reverse=True)
+    ranked = sorted(_ACCESSES, key=lambda access: (scores[access], _SEVERITY[access]), reverse=True)
     verdict, runner_up = ranked[0], ranked[1]
     if scores[verdict] <= 0:
         return Access.WRITE, NO_EVIDENCE_CONFIDENCE

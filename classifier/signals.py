@@ -89,13 +89,13 @@ def hidden_hints(signals: Signals) -> Signals:
 
 
 def _rules_verdict(plain: Sequence[Evidence]) -> tuple[Access | None, float, float]:
-    totals = dict.fromkeys(Access, 0.0)
+    totals = dict.fromkeys(ACCESS_ORDER, 0.0)
     for item in plain:
         if item.access is not None:
             totals[item.access] += item.weight
     if max(totals.values()) <= 0:
         return None, 0.0, 0.0
-    ranked = sorted(Access, key=lambda access: (totals[access], _SEVERITY[access]), reverse=True)
+    ranked = sorted(ACCESS_ORDER, key=lambda access: (totals[access], _SEVERITY[access]), reverse=True)
     verdict, confidence = decide(plain)
     return verdict, totals[ranked[0]] - totals[ranked[1]], confidence
 
@@ -129,11 +129,11 @@ def _numbers(
     evidence = [
         math.log1p(scores.get((source, access), 0.0))
         for source in ("name", "text", "other")
-        for access in Access
+        for access in ACCESS_ORDER
     ]
     return (
         *evidence,
-        *(1.0 if verdict is access else 0.0 for access in Access),
+        *(1.0 if verdict is access else 0.0 for access in ACCESS_ORDER),
         math.log1p(margin),
         1.0 if verdict is None else 0.0,
         float(hints.read_only is True),
