@@ -7,78 +7,34 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from catalog import store_write
 from catalog.errors import ConfigError, NotFound, StoreError
 from catalog.records import (
     Access,
-    Category,
-    Classification,
-    CrawlResult,
-    Location,
-    LocationKind,
     Origin,
     OriginKind,
     Risk,
-    ServerRecord,
-    ToolRecord,
     ToolVersion,
 )
 from catalog.store import SaveSummary, Store
-
-FILES = "github:acme/files"
-MAIL = "npm:@acme/mail"
-
-
-def _server(key: str = FILES, *origins: Origin) -> ServerRecord:
-    if not origins:
-        origins = (Origin(kind=OriginKind.GITHUB, value=key.split(":", 1)[1]),)
-    return ServerRecord(key=key, name=key.rsplit("/", 1)[-1], origins=origins)
-
-
-def _tool(name: str, description: str = "", server_key: str = FILES) -> ToolRecord:
-    return ToolRecord(
-        server_key=server_key,
-        name=name,
-        description=description or f"The {name} tool.",
-        input_schema={"type": "object", "properties": {"path": {"type": "string"}}},
-        location=Location(kind=LocationKind.STATIC, file="src/index.ts", line=10),
-    )
-
-
-def _crawl(
-    *tools: ToolRecord, server: ServerRecord | None = None, complete: bool = True
-) -> CrawlResult:
-    return CrawlResult(server=server or _server(), tools=tools, complete=complete)
-
-
-def _verdict(access: Access, risk: Risk, version: str = "rules-1") -> Classification:
-    return Classification(
-        access=access,
-        risk=risk,
-        category=Category(access.value.capitalize()),
-        confidence=0.8,
-        reasons=(f"looks {access.value}",),
-        classifier_version=version,
-    )
-
-
-def _count(url: str, table: str) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
-    finally:
-        engine.dispose()
+from tests.catalog.store_builders import (
+    FILES,
+    MAIL,
+    count_rows,
+    crawl_result,
+    server_record,
+    tool_record,
+    verdict,
+)
 
 
 def test_first_crawl_stores_every_tool_as_new(database_url: str) -> None:
-    read, delete = _tool("read_file"), _tool("delete_file")
-    verdicts = {"read_file": _verdict(Access.READ, Risk.LOW)}
+    read, delete = tool_record("read_file"), tool_record("delete_file")
+    verdicts = {"read_file": verdict(Access.READ, Risk.LOW)}
 
     with Store.open(database_url) as store:
-        summary = store.save_crawl(_crawl(read, delete), verdicts)
+        summary = store.save_crawl(crawl_result(read, delete), verdicts)
         stored = store.tools()
 
     assert summary == SaveSummary(server_key=FILES, new=2, changed=0, unchanged=0, removed=0)
@@ -91,7 +47,7 @@ def test_first_crawl_stores_every_tool_as_new(database_url: str) -> None:
 
 
 def test_unchanged_recrawl_adds_no_version_rows(database_url: str) -> None:
-    crawl = _crawl(_tool("read_file"), _tool("delete_file"))
+    crawl = crawl_result(tool_record("read_file"), tool_record("delete_file"))
 
     with Store.open(database_url) as store:
         store.save_crawl(crawl, {})
@@ -100,8 +56,8 @@ def test_unchanged_recrawl_adds_no_version_rows(database_url: str) -> None:
         after = store.tool("read_file")
 
     assert summary == SaveSummary(server_key=FILES, new=0, changed=0, unchanged=2, removed=0)
-    assert _count(database_url, "tool_versions") == 2
-    assert _count(database_url, "tools") == 2
+    assert count_rows(database_url, "tool_versions") == 2
+    assert count_rows(database_url, "tools") == 2
     assert after.first_seen == before.first_seen
     assert after.last_seen > before.last_seen
 
@@ -110,13 +66,13 @@ def test_changed_description_adds_version_and_history_lists_both_oldest_first(
     database_url: str,
 ) -> None:
     old, new = (
-        _tool("read_file", "Reads a file."),
-        _tool("read_file", "Reads any file, even secrets."),
+        tool_record("read_file", "Reads a file."),
+        tool_record("read_file", "Reads any file, even secrets."),
     )
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(old), {})
-        summary = store.save_crawl(_crawl(new), {})
+        store.save_crawl(crawl_result(old), {})
+        summary = store.save_crawl(crawl_result(new), {})
         history = store.history(FILES, "read_file")
         current = store.tool("read_file")
 
@@ -127,15 +83,15 @@ def test_changed_description_adds_version_and_history_lists_both_oldest_first(
     ]
     assert history[0].first_seen < history[1].first_seen
     assert current.tool == new
-    assert _count(database_url, "tool_versions") == 2
+    assert count_rows(database_url, "tool_versions") == 2
 
 
 def test_tool_missing_from_complete_recrawl_is_removed(database_url: str) -> None:
-    read, delete = _tool("read_file"), _tool("delete_file")
+    read, delete = tool_record("read_file"), tool_record("delete_file")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(read, delete), {})
-        summary = store.save_crawl(_crawl(read), {})
+        store.save_crawl(crawl_result(read, delete), {})
+        summary = store.save_crawl(crawl_result(read), {})
         present = store.tools()
         everything = store.tools(include_removed=True)
         server = store.server(FILES)
@@ -150,11 +106,11 @@ def test_tool_missing_from_complete_recrawl_is_removed(database_url: str) -> Non
 
 
 def test_tool_missing_from_partial_recrawl_is_kept(database_url: str) -> None:
-    read, delete = _tool("read_file"), _tool("delete_file")
+    read, delete = tool_record("read_file"), tool_record("delete_file")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(read, delete), {})
-        summary = store.save_crawl(_crawl(read, complete=False), {})
+        store.save_crawl(crawl_result(read, delete), {})
+        summary = store.save_crawl(crawl_result(read, complete=False), {})
         present = store.tools()
         server = store.server(FILES)
 
@@ -164,12 +120,12 @@ def test_tool_missing_from_partial_recrawl_is_kept(database_url: str) -> None:
 
 
 def test_removed_tool_that_returns_is_present_again(database_url: str) -> None:
-    read, delete = _tool("read_file"), _tool("delete_file")
+    read, delete = tool_record("read_file"), tool_record("delete_file")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(read, delete), {})
-        store.save_crawl(_crawl(read), {})
-        store.save_crawl(_crawl(read, delete), {})
+        store.save_crawl(crawl_result(read, delete), {})
+        store.save_crawl(crawl_result(read), {})
+        store.save_crawl(crawl_result(read, delete), {})
         present = store.tools()
 
     assert [(item.tool.name, item.removed) for item in present] == [
@@ -184,8 +140,8 @@ def test_origins_are_the_union_of_every_crawl(database_url: str) -> None:
     github_again = Origin(kind=OriginKind.GITHUB, value="acme/files")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(_tool("read_file"), server=_server(FILES, github)), {})
-        store.save_crawl(_crawl(_tool("read_file"), server=_server(FILES, npm, github_again)), {})
+        store.save_crawl(crawl_result(tool_record("read_file"), server=server_record(FILES, github)), {})
+        store.save_crawl(crawl_result(tool_record("read_file"), server=server_record(FILES, npm, github_again)), {})
         server = store.server(FILES)
         from_npm = store.servers(origin="npm")
         from_pypi = store.servers(origin="pypi")
@@ -204,11 +160,11 @@ def test_unknown_origin_kind_is_config_error(database_url: str) -> None:
 
 
 def test_name_on_several_servers_asks_for_a_server(database_url: str) -> None:
-    mail_server = _server(MAIL, Origin(kind=OriginKind.NPM, value="@acme/mail"))
+    mail_server = server_record(MAIL, Origin(kind=OriginKind.NPM, value="@acme/mail"))
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(_tool("search")), {})
-        store.save_crawl(_crawl(_tool("search", server_key=MAIL), server=mail_server), {})
+        store.save_crawl(crawl_result(tool_record("search")), {})
+        store.save_crawl(crawl_result(tool_record("search", server_key=MAIL), server=mail_server), {})
         with pytest.raises(ConfigError) as caught:
             store.tool("search")
         chosen = store.tool("search", server=MAIL)
@@ -222,7 +178,7 @@ def test_name_on_several_servers_asks_for_a_server(database_url: str) -> None:
 
 def test_unknown_names_raise_not_found_with_clear_messages(database_url: str) -> None:
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(_tool("read_file")), {})
+        store.save_crawl(crawl_result(tool_record("read_file")), {})
         errors = []
         for lookup in (
             lambda: store.tool("nope"),
@@ -243,19 +199,19 @@ def test_unknown_names_raise_not_found_with_clear_messages(database_url: str) ->
 
 
 def test_filters_by_server_access_and_risk_combine(database_url: str) -> None:
-    mail_server = _server(MAIL, Origin(kind=OriginKind.NPM, value="@acme/mail"))
+    mail_server = server_record(MAIL, Origin(kind=OriginKind.NPM, value="@acme/mail"))
 
     with Store.open(database_url) as store:
         store.save_crawl(
-            _crawl(_tool("read_file"), _tool("delete_file"), _tool("unclassified")),
+            crawl_result(tool_record("read_file"), tool_record("delete_file"), tool_record("unclassified")),
             {
-                "read_file": _verdict(Access.READ, Risk.LOW),
-                "delete_file": _verdict(Access.DESTRUCTIVE, Risk.HIGH),
+                "read_file": verdict(Access.READ, Risk.LOW),
+                "delete_file": verdict(Access.DESTRUCTIVE, Risk.HIGH),
             },
         )
         store.save_crawl(
-            _crawl(_tool("send_mail", server_key=MAIL), server=mail_server),
-            {"send_mail": _verdict(Access.WRITE, Risk.HIGH)},
+            crawl_result(tool_record("send_mail", server_key=MAIL), server=mail_server),
+            {"send_mail": verdict(Access.WRITE, Risk.HIGH)},
         )
 
         def names(**filters: object) -> list[tuple[str, str]]:
@@ -277,13 +233,13 @@ def test_filters_by_server_access_and_risk_combine(database_url: str) -> None:
 
 
 def test_failed_save_leaves_previous_state_intact(database_url: str) -> None:
-    first = _crawl(_tool("read_file", "Reads."), _tool("delete_file"))
+    first = crawl_result(tool_record("read_file", "Reads."), tool_record("delete_file"))
     # A set is not JSON: hashing the third tool fails after the first two were written.
-    broken = _tool("broken").model_copy(update={"input_schema": {"enum": {"a", "b"}}})
-    second = _crawl(_tool("read_file", "Reads more."), _tool("new_tool"), broken)
+    broken = tool_record("broken").model_copy(update={"input_schema": {"enum": {"a", "b"}}})
+    second = crawl_result(tool_record("read_file", "Reads more."), tool_record("new_tool"), broken)
 
     with Store.open(database_url) as store:
-        store.save_crawl(first, {"read_file": _verdict(Access.READ, Risk.LOW)})
+        store.save_crawl(first, {"read_file": verdict(Access.READ, Risk.LOW)})
         before = (
             store.tools(include_removed=True),
             store.servers(),
@@ -298,7 +254,7 @@ def test_failed_save_leaves_previous_state_intact(database_url: str) -> None:
         )
 
     assert after == before
-    assert _count(database_url, "tool_versions") == 2
+    assert count_rows(database_url, "tool_versions") == 2
 
 
 def test_failure_in_last_step_of_save_rolls_back_everything(
@@ -308,24 +264,24 @@ def test_failure_in_last_step_of_save_rolls_back_everything(
         raise RuntimeError("disk on fire")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(_tool("read_file")), {})
+        store.save_crawl(crawl_result(tool_record("read_file")), {})
         before = (store.tools(include_removed=True), store.servers())
         monkeypatch.setattr(store_write, "insert_failures", explode)
         with pytest.raises(StoreError, match=r"disk on fire$"):
             store.save_crawl(
-                _crawl(_tool("other"), complete=True), {"other": _verdict(Access.READ, Risk.LOW)}
+                crawl_result(tool_record("other"), complete=True), {"other": verdict(Access.READ, Risk.LOW)}
             )
         after = (store.tools(include_removed=True), store.servers())
 
     assert after == before
-    assert _count(database_url, "classifications") == 0
+    assert count_rows(database_url, "classifications") == 0
 
 
 def test_duplicate_name_in_one_crawl_keeps_the_first(database_url: str) -> None:
-    first, second = _tool("search", "First registration."), _tool("search", "Second one.")
+    first, second = tool_record("search", "First registration."), tool_record("search", "Second one.")
 
     with Store.open(database_url) as store:
-        summary = store.save_crawl(_crawl(first, second), {})
+        summary = store.save_crawl(crawl_result(first, second), {})
         stored = store.tool("search")
 
     assert summary == SaveSummary(server_key=FILES, new=1, changed=0, unchanged=0, removed=0)
@@ -333,12 +289,12 @@ def test_duplicate_name_in_one_crawl_keeps_the_first(database_url: str) -> None:
 
 
 def test_history_keeps_one_row_per_definition_when_a_tool_flips_back(database_url: str) -> None:
-    first, second = _tool("read_file", "One."), _tool("read_file", "Two.")
+    first, second = tool_record("read_file", "One."), tool_record("read_file", "Two.")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(first), {})
-        store.save_crawl(_crawl(second), {})
-        summary = store.save_crawl(_crawl(first), {})
+        store.save_crawl(crawl_result(first), {})
+        store.save_crawl(crawl_result(second), {})
+        summary = store.save_crawl(crawl_result(first), {})
         history = store.history(FILES, "read_file")
         current = store.tool("read_file")
 
@@ -358,8 +314,8 @@ def test_two_stores_on_one_sqlite_file_save_concurrently(tmp_path: Path) -> None
 
     def save(key: str) -> SaveSummary:
         with Store.open(url) as store:
-            tools = tuple(_tool(f"tool_{n}", server_key=key) for n in range(20))
-            return store.save_crawl(_crawl(*tools, server=_server(key)), {})
+            tools = tuple(tool_record(f"tool_{n}", server_key=key) for n in range(20))
+            return store.save_crawl(crawl_result(*tools, server=server_record(key)), {})
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         summaries = list(pool.map(save, keys))

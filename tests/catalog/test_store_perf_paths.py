@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from catalog.errors import StoreError
 from catalog.records import (
@@ -23,6 +22,7 @@ from catalog.store import SaveSummary, Store
 from catalog.store_bulk import CHUNK
 from catalog.store_records import needs_cleaning
 from catalog.store_upstream import Upstream
+from tests.catalog.store_builders import count_rows
 
 KEY = "github:acme/big"
 REPO = Origin(kind=OriginKind.GITHUB, value="acme/big")
@@ -52,14 +52,6 @@ def _verdict(risk: Risk, version: str = "rules-1") -> Classification:
     )
 
 
-def _count(url: str, table: str) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
-    finally:
-        engine.dispose()
-
 
 def test_save_of_more_tools_than_one_chunk_diffs_like_a_small_one(database_url: str) -> None:
     count = CHUNK * 2 + 100
@@ -81,8 +73,8 @@ def test_save_of_more_tools_than_one_chunk_diffs_like_a_small_one(database_url: 
     assert {item.classification for item in present} == {_verdict(Risk.MEDIUM)}
     assert [item.tool.name for item in gone] == [t.name for t in changed[count - CHUNK - 50 :]]
     # Unchanged tools had their rules-1 verdict replaced; changed ones got a new version and verdict.
-    assert _count(database_url, "tool_versions") == count + count // 10
-    assert _count(database_url, "classifications") == count + count // 10
+    assert count_rows(database_url, "tool_versions") == count + count // 10
+    assert count_rows(database_url, "classifications") == count + count // 10
 
 
 def test_same_definition_seen_at_another_line_is_unchanged_but_moves_the_location(database_url: str) -> None:
@@ -93,7 +85,7 @@ def test_same_definition_seen_at_another_line_is_unchanged_but_moves_the_locatio
 
     assert summary == SaveSummary(server_key=KEY, new=0, changed=0, unchanged=1, removed=0)
     assert stored.tool == _tool(1, line=20)
-    assert _count(database_url, "tool_versions") == 1
+    assert count_rows(database_url, "tool_versions") == 1
 
 
 def test_verdict_by_the_same_classifier_is_replaced_and_a_newer_one_added(database_url: str) -> None:
@@ -101,13 +93,13 @@ def test_verdict_by_the_same_classifier_is_replaced_and_a_newer_one_added(databa
         store.save_crawl(_crawl(_tool(1)), {"tool_0001": _verdict(Risk.LOW)})
         store.save_crawl(_crawl(_tool(1)), {"tool_0001": _verdict(Risk.HIGH)})
         replaced = store.tool("tool_0001").classification
-        replaced_rows = _count(database_url, "classifications")
+        replaced_rows = count_rows(database_url, "classifications")
         store.save_crawl(_crawl(_tool(1)), {"tool_0001": _verdict(Risk.CRITICAL, "rules-2")})
         newest = store.tool("tool_0001").classification
 
     assert (replaced, replaced_rows) == (_verdict(Risk.HIGH), 1)
     assert newest == _verdict(Risk.CRITICAL, "rules-2")
-    assert _count(database_url, "classifications") == 2
+    assert count_rows(database_url, "classifications") == 2
 
 
 def test_origin_named_twice_in_one_crawl_is_one_row_with_what_either_knew(database_url: str) -> None:

@@ -7,65 +7,16 @@ import sqlalchemy as sa
 
 from catalog.errors import NotFound, StoreError
 from catalog.records import (
-    Access,
-    Category,
-    Classification,
     CrawlFailure,
     CrawlResult,
-    Location,
-    LocationKind,
-    Origin,
-    OriginKind,
-    Risk,
-    ServerRecord,
-    ToolRecord,
 )
 from catalog.store import Store
-
-FILES = "github:acme/files"
-MAIL = "npm:@acme/mail"
-
-
-def _server(key: str = FILES, *origins: Origin) -> ServerRecord:
-    if not origins:
-        origins = (Origin(kind=OriginKind.GITHUB, value=key.split(":", 1)[1]),)
-    return ServerRecord(key=key, name=key.rsplit("/", 1)[-1], origins=origins)
-
-
-def _tool(name: str, description: str = "", server_key: str = FILES) -> ToolRecord:
-    return ToolRecord(
-        server_key=server_key,
-        name=name,
-        description=description or f"The {name} tool.",
-        input_schema={"type": "object", "properties": {"path": {"type": "string"}}},
-        location=Location(kind=LocationKind.STATIC, file="src/index.ts", line=10),
-    )
-
-
-def _crawl(
-    *tools: ToolRecord, server: ServerRecord | None = None, complete: bool = True
-) -> CrawlResult:
-    return CrawlResult(server=server or _server(), tools=tools, complete=complete)
-
-
-def _verdict(access: Access, risk: Risk, version: str = "rules-1") -> Classification:
-    return Classification(
-        access=access,
-        risk=risk,
-        category=Category(access.value.capitalize()),
-        confidence=0.8,
-        reasons=(f"looks {access.value}",),
-        classifier_version=version,
-    )
-
-
-def _count(url: str, table: str) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
-    finally:
-        engine.dispose()
+from tests.catalog.store_builders import (
+    FILES,
+    crawl_result,
+    server_record,
+    tool_record,
+)
 
 
 def test_recorded_failure_marks_known_server_failed_and_keeps_tools(database_url: str) -> None:
@@ -73,7 +24,7 @@ def test_recorded_failure_marks_known_server_failed_and_keeps_tools(database_url
     unknown = CrawlFailure(target="ghost/repo", stage="resolve", reason="no such repository")
 
     with Store.open(database_url) as store:
-        store.save_crawl(_crawl(_tool("read_file")), {})
+        store.save_crawl(crawl_result(tool_record("read_file")), {})
         run_id = store.begin_run("acme/files")
         store.record_failure(failure, run_id)
         store.record_failure(unknown)
@@ -92,7 +43,7 @@ def test_failures_in_a_crawl_result_are_stored_and_make_it_partial(database_url:
     failure = CrawlFailure(
         target="acme/files", server_key=FILES, stage="extract", reason="src/big.ts is too large"
     )
-    crawl = CrawlResult(server=_server(), tools=(_tool("read_file"),), failures=(failure,))
+    crawl = CrawlResult(server=server_record(), tools=(tool_record("read_file"),), failures=(failure,))
 
     with Store.open(database_url) as store:
         store.save_crawl(crawl, {})

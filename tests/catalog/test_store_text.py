@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import sqlalchemy as sa
 
 from catalog.errors import StoreError
 from catalog.records import (
@@ -24,6 +23,7 @@ from catalog.records import (
     ToolRecord,
 )
 from catalog.store import Store
+from tests.catalog.store_builders import count_rows
 
 KEY = "url:https://mcp.example.test/mcp"
 
@@ -48,14 +48,6 @@ def _tool(name: str, description: str, **fields: object) -> ToolRecord:
         }
     )
 
-
-def _count(url: str, table: str) -> int:
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return int(connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
-    finally:
-        engine.dispose()
 
 
 def test_unicode_and_hostile_strings_round_trip(database_url: str) -> None:
@@ -157,7 +149,7 @@ def test_not_a_number_in_a_schema_is_refused_without_writing(database_url: str) 
         servers = store.servers()
 
     assert servers == []
-    assert _count(database_url, "tools") == 0
+    assert count_rows(database_url, "tools") == 0
 
 
 def test_state_round_trips_and_overwrites(database_url: str) -> None:
