@@ -157,7 +157,7 @@ def crawl(
     bearer_env: Annotated[
         str | None, typer.Option("--bearer-env", help="Environment variable holding a bearer token for URLs.")
     ] = None,
-    name: Annotated[str | None, typer.Option(help="Server name for stdio targets and saved listings.")] = None,
+    name: Annotated[str | None, typer.Option(help="Server name for stdio targets and saved listings; with --run, the executable to run when a package has several.")] = None,
     env: Annotated[list[str] | None, typer.Option("--env", help="K=V passed to a stdio server; repeat.")] = None,
     run: Annotated[bool, typer.Option("--run", help="Consent to run a package to list its tools.")] = False,
     npm_registry: Annotated[
