@@ -10,10 +10,8 @@ import io
 import json
 import socket
 import tarfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ from crawler.sources import package_files
 from crawler.sources.npm import NpmSource, parse_npm_target, registry_url
 from crawler.sources.npm_semver import max_satisfying
 from crawler.targets import TargetOptions, resolve
+from tests.loopback import LoopbackServer
 
 PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
 NOT_FOUND = {"error": "Not found"}
@@ -67,30 +66,15 @@ class FakeRegistry:
     def __init__(self) -> None:
         self.documents: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
-        self.seen: list[str] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.seen.append(self.path)
-                status, body, kind = fake.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.http = LoopbackServer(self.answer)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.http.url
+
+    @property
+    def seen(self) -> list[str]:
+        return self.http.seen
 
     def answer(self, path: str) -> tuple[int, bytes, str]:
         if path in self.files:
@@ -122,13 +106,8 @@ class FakeRegistry:
 @contextmanager
 def registry() -> Iterator[FakeRegistry]:
     fake = FakeRegistry()
-    fake.thread.start()
-    try:
+    with fake.http:
         yield fake
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()
-        fake.thread.join(timeout=5)
 
 
 def crawl(source: NpmSource) -> CrawlResult:

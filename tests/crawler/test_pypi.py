@@ -8,11 +8,9 @@ import hashlib
 import io
 import json
 import tarfile
-import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from crawler.http import build_client
 from crawler.source import CrawlContext
 from crawler.sources.pypi import PyPISource, index_url, parse_pypi_target
 from crawler.targets import TargetOptions, resolve
+from tests.loopback import LoopbackServer
 
 PROJECT = Path(__file__).parent.parent / "fixtures" / "packages" / "pypi-acme-notes"
 NOT_FOUND = {"message": "Not Found"}
@@ -69,30 +68,16 @@ class FakePyPI:
     def __init__(self, *, per_version_documents: bool = True) -> None:
         self.releases: dict[str, list[dict[str, Any]]] = {}
         self.files: dict[str, bytes] = {}
-        self.seen: list[str] = []
         self.per_version_documents = per_version_documents
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.seen.append(self.path)
-                status, body = fake.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.http = LoopbackServer(self.answer)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.http.url
+
+    @property
+    def seen(self) -> list[str]:
+        return self.http.seen
 
     def upload(self, version: str, filename: str, data: bytes, *, relative: bool = False, **fields: Any) -> None:
         path = f"/packages/ab/cd/{filename}"
@@ -110,31 +95,26 @@ class FakePyPI:
                 "description": DESCRIPTION, "yanked": False}
         return {"info": info, "urls": self.releases[version], "releases": self.releases, "vulnerabilities": []}
 
-    def answer(self, path: str) -> tuple[int, bytes]:
+    def answer(self, path: str) -> tuple[int, bytes, str]:
         if path in self.files:
-            return 200, self.files[path]
+            return 200, self.files[path], "application/octet-stream"
         parts = path.strip("/").split("/")
         latest = max(self.releases) if self.releases else None
         if parts[:2] == ["pypi", "acme-notes"] and latest is not None:
             if parts[2:] == ["json"]:
-                return 200, json.dumps(self.document(latest)).encode()
+                return 200, json.dumps(self.document(latest)).encode(), "application/json"
             if len(parts) == 4 and parts[3] == "json" and parts[2] in self.releases and self.per_version_documents:
                 document = self.document(parts[2])
                 del document["releases"]  # per-version documents carry no releases map
-                return 200, json.dumps(document).encode()
-        return 404, json.dumps(NOT_FOUND).encode()
+                return 200, json.dumps(document).encode(), "application/json"
+        return 404, json.dumps(NOT_FOUND).encode(), "application/json"
 
 
 @contextmanager
 def pypi(*, per_version_documents: bool = True) -> Iterator[FakePyPI]:
     fake = FakePyPI(per_version_documents=per_version_documents)
-    fake.thread.start()
-    try:
+    with fake.http:
         yield fake
-    finally:
-        fake.server.shutdown()
-        fake.server.server_close()
-        fake.thread.join(timeout=5)
 
 
 def crawl(source: PyPISource) -> CrawlResult:
