@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.records import Access, Location, LocationKind, ToolHints, ToolRecord
+from classifier.dataset import LabelledTool
+
 R, W, D = "read", "write", "destructive"
 
 
@@ -244,3 +247,25 @@ CASES: list[Case] = [
     case("deploy_dry_run", "Show what a deployment would change without applying it.", {"service": ""}, R, "low", "Read"),
     case("do_something", "", {}, W, "medium", "Write"),
 ]
+
+
+def labelled_rows(count: int | None = None) -> list[LabelledTool]:
+    """The first `count` cases (all by default) as labelled rows, for training and batch tests."""
+    return [
+        LabelledTool(
+            id=f"case-{index}",
+            record=ToolRecord(
+                server_key="local:labels",
+                name=case.name,
+                description=case.description,
+                input_schema=case.schema(),
+                hints=ToolHints.model_validate(case.hints),
+                location=Location(kind=LocationKind.SAVED),
+            ),
+            access=Access(case.access),
+            capabilities=None,
+            domain=None,
+            source=f"cases:{index}",
+        )
+        for index, case in enumerate(CASES[:count])
+    ]

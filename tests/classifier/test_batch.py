@@ -9,39 +9,22 @@ from pathlib import Path
 import numpy as np
 
 from catalog.paths import data_dir
-from catalog.records import Access, Location, LocationKind, ToolHints, ToolRecord
+from catalog.records import Access, Location, LocationKind, ToolRecord
 from classifier.combined import CombinedClassifier
-from classifier.dataset import LabelledTool, load_labels
+from classifier.dataset import load_labels
 from classifier.model import MODEL_FILE, model_inputs, read_meta, save
 from classifier.rules import RulesClassifier
 from classifier.signals import gather
 from classifier.train import train_rows
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cases import CASES
+from cases import labelled_rows
 
 RULES = RulesClassifier.from_data()
 
 
 def model_dir(tmp_path: Path) -> Path:
-    labelled = [
-        LabelledTool(
-            id=f"case-{index}",
-            record=ToolRecord(
-                server_key="local:labels",
-                name=case.name,
-                description=case.description,
-                input_schema=case.schema(),
-                hints=ToolHints.model_validate(case.hints),
-                location=Location(kind=LocationKind.SAVED),
-            ),
-            access=Access(case.access),
-            capabilities=None,
-            domain=None,
-            source=f"cases:{index}",
-        )
-        for index, case in enumerate(CASES)
-    ]
+    labelled = labelled_rows()
     trained = train_rows(labelled, RULES, data_hash="b" * 64, folds=3)
     save(trained.model.pipeline, trained.meta, tmp_path / "model")
     return tmp_path / "model"

@@ -14,55 +14,31 @@ import skops.io as sio
 
 from catalog.errors import ClassifierError
 from catalog.paths import data_dir
-from catalog.records import Access, Location, LocationKind, ToolHints, ToolRecord
-from classifier.dataset import LabelledTool
+from catalog.records import Access, Location, LocationKind, ToolRecord
 from classifier.model import META_FILE, MODEL_FILE, load, read_meta, save, sha256_file
 from classifier.rules import RulesClassifier
 from classifier.signals import gather, lexicon_digest
 from classifier.train import calibration_error, train_rows
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cases import CASES
+from cases import labelled_rows
 
 RULES = RulesClassifier.from_data()
 DIGEST = lexicon_digest(RULES.lexicon)
 
 
-def rows(count: int) -> list[LabelledTool]:
-    """Labelled rows from the rules' realistic cases (every access class present)."""
-    chosen = CASES[:count]
-    return [
-        LabelledTool(
-            id=f"case-{index}",
-            record=ToolRecord(
-                server_key="local:labels",
-                name=case.name,
-                description=case.description,
-                input_schema=case.schema(),
-                hints=ToolHints.model_validate(case.hints),
-                location=Location(kind=LocationKind.SAVED),
-            ),
-            access=Access(case.access),
-            capabilities=None,
-            domain=None,
-            source=f"cases:{index}",
-        )
-        for index, case in enumerate(chosen)
-    ]
-
-
 def trained_dir(tmp_path: Path, count: int = 80) -> Path:
-    trained = train_rows(rows(count), RULES, data_hash="a" * 64, folds=3)
+    trained = train_rows(labelled_rows(count), RULES, data_hash="a" * 64, folds=3)
     save(trained.model.pipeline, trained.meta, tmp_path / "model")
     return tmp_path / "model"
 
 
 def test_saved_model_loads_and_predicts_the_same_probabilities(tmp_path: Path) -> None:
-    trained = train_rows(rows(80), RULES, data_hash="a" * 64, folds=3)
+    trained = train_rows(labelled_rows(80), RULES, data_hash="a" * 64, folds=3)
     directory = tmp_path / "model"
     save(trained.model.pipeline, trained.meta, directory)
     loaded = load(directory, DIGEST)
-    signals = [gather(RULES, row.record) for row in rows(120)[80:]]
+    signals = [gather(RULES, row.record) for row in labelled_rows(120)[80:]]
     before = trained.model.predict(signals).probabilities
     after = loaded.predict(signals).probabilities
     assert np.array_equal(before, after)
@@ -128,8 +104,8 @@ def test_missing_model_says_how_to_make_one(tmp_path: Path) -> None:
 
 
 def test_training_twice_on_the_same_rows_gives_the_same_metrics_and_weights(tmp_path: Path) -> None:
-    first = train_rows(rows(90), RULES, data_hash="b" * 64, folds=3)
-    second = train_rows(rows(90), RULES, data_hash="b" * 64, folds=3)
+    first = train_rows(labelled_rows(90), RULES, data_hash="b" * 64, folds=3)
+    second = train_rows(labelled_rows(90), RULES, data_hash="b" * 64, folds=3)
     assert first.meta == second.meta
     assert first.policy == second.policy
     first_weights = first.model.pipeline.named_steps["model"].coef_
@@ -137,13 +113,13 @@ def test_training_twice_on_the_same_rows_gives_the_same_metrics_and_weights(tmp_
 
 
 def test_training_needs_every_class_twice() -> None:
-    only_some = [row for row in rows(174) if row.access is not Access.DESTRUCTIVE][:30]
+    only_some = [row for row in labelled_rows(174) if row.access is not Access.DESTRUCTIVE][:30]
     with pytest.raises(ClassifierError, match="at least two"):
         train_rows(only_some, RULES, data_hash="c" * 64)
 
 
 def test_top_terms_name_the_features_that_pushed_towards_the_class() -> None:
-    trained = train_rows(rows(174), RULES, data_hash="d" * 64, folds=3)
+    trained = train_rows(labelled_rows(174), RULES, data_hash="d" * 64, folds=3)
     record = ToolRecord(
         server_key="local:x",
         name="delete_bucket",
