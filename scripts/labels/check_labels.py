@@ -14,19 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ACCESS = ("read", "write", "destructive")
-CAPABILITIES = frozenset(
-    {
-        "executes-code",
-        "moves-money",
-        "sends-messages",
-        "secrets",
-        "filesystem",
-        "network-egress",
-        "admin",
-        "personal-data",
-    }
-)
+from catalog.records import Access, Capability
+
+# The taxonomy comes from the records, so the checker cannot drift from what the catalog accepts.
+ACCESS = tuple(access.value for access in Access)
+CAPABILITIES = frozenset(capability.value for capability in Capability)
 HINTS = frozenset({"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"})
 HAND_FIELDS = (
     "id",
