@@ -158,7 +158,7 @@ def test_negated_or_adjectival_destructive_words_are_not_destructive_evidence(
 
 def test_description_phrase_can_make_a_vague_name_destructive() -> None:
     result = CLASSIFIER.classify(
-        tool("cleanup", "Permanently removes stale caches. This cannot be undone.")
+        tool("housekeeping", "Permanently removes stale caches. This cannot be undone.")
     )
     assert (result.access, result.risk, result.category) == (
         Access.DESTRUCTIVE,
@@ -169,6 +169,37 @@ def test_description_phrase_can_make_a_vague_name_destructive() -> None:
         "description says 'permanently deletes' → destructive",
         "description says 'cannot be undone' → destructive",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "access", "reason"),
+    [
+        ("firecrawl_monitor_create", Access.WRITE, "name verb 'create' → write"),
+        ("uptime_monitor_delete", Access.DESTRUCTIVE, "name verb 'delete' → destructive"),
+        ("monitor_service_health", Access.READ, "name verb 'monitor' → read"),
+    ],
+)
+def test_monitor_first_in_a_name_is_the_object_when_a_later_word_is_the_action(
+    name: str, access: Access, reason: str
+) -> None:
+    result = CLASSIFIER.classify(tool(name))
+    assert result.access is access
+    assert result.reasons[0] == reason
+
+
+def test_cleanup_as_a_name_is_a_destructive_verb() -> None:
+    result = CLASSIFIER.classify(tool("cleanup", "Cleanup all managed resources"))
+    assert (result.access, result.risk) == (Access.DESTRUCTIVE, Risk.CRITICAL)
+    assert result.reasons[0] == "name verb 'cleanup' → destructive"
+
+
+def test_a_dispatcher_that_runs_a_named_tool_is_destructive() -> None:
+    params = {"tool_name": {"type": "string"}, "arguments": {"type": "object"}}
+    result = CLASSIFIER.classify(tool("execute_tool", "Execute an available tool by name.", params))
+    assert result.access is Access.DESTRUCTIVE
+    assert "parameter 'tool_name' with verb 'execute' → destructive" in result.reasons
+    described = CLASSIFIER.classify(tool("describe_tool", "Schema of one tool.", {"tool_name": {"type": "string"}}))
+    assert described.access is Access.READ
 
 
 def test_read_only_hint_on_a_delete_tool_is_outvoted_and_flagged() -> None:
