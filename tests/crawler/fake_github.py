@@ -9,10 +9,11 @@ import tarfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from tests.loopback import LoopbackHTTP, send
 
 NOT_FOUND_BODY = {
     "message": "Not Found",
@@ -107,32 +108,15 @@ class Canned:
                    json.dumps(body).encode("utf-8"))
 
 
-class FakeGitHub:
-    """A ThreadingHTTPServer on 127.0.0.1 answering like api.github.com and codeload."""
+class FakeGitHub(LoopbackHTTP):
+    """A loopback HTTP server answering like api.github.com and codeload."""
 
     def __init__(self, *repos: FakeRepo) -> None:
         self.repos = {(r.owner.lower(), r.name.lower()): r for r in repos}
         self.scripts: dict[str, list[Canned]] = {}
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Keep test output quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        # A short poll keeps shutdown quick: serve_forever checks for it only between polls.
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(self._handle)
 
     def script(self, path: str, *answers: Canned) -> None:
         """Serve these answers, in order, to the next requests for path."""
@@ -144,29 +128,13 @@ class FakeGitHub:
         with self._lock:
             return [seen.path for seen in self.seen]
 
-    def __enter__(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
-
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.seen.append(Seen("GET", request.path, {k.lower(): v for k, v in request.headers.items()}))
             queue = self.scripts.get(request.path)
             canned = queue.pop(0) if queue else None
         answer = canned or self._route(request)
-        request.send_response(answer.status)
-        for name, value in answer.headers.items():
-            request.send_header(name, value)
-        if answer.send_length:
-            request.send_header("Content-Length", str(len(answer.body)))
-        request.end_headers()
-        request.wfile.write(answer.body)
+        send(request, answer.status, dict(answer.headers), answer.body, length=answer.send_length)
 
     def _route(self, request: BaseHTTPRequestHandler) -> Canned:
         parts = request.path.strip("/").split("/")

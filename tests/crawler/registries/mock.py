@@ -7,10 +7,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import LoopbackHTTP, send
 
 OFFICIAL_META = "io.modelcontextprotocol.registry/official"
 
@@ -41,7 +42,7 @@ def json_reply(value: Any, *, status: int = 200, headers: Mapping[str, str] | No
 App = Callable[[Request], Reply]
 
 
-class MockRegistry:
+class MockRegistry(LoopbackHTTP):
     """A loopback HTTP server calling `app` for each GET; records every request; optional latency."""
 
     def __init__(self, app: App, *, latency: float = 0.0) -> None:
@@ -49,60 +50,26 @@ class MockRegistry:
         self.latency = latency
         self.seen: list[Request] = []
         self._lock = threading.Lock()
-        mock = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                request = Request(
-                    parts.path,
-                    {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
-                    {k.lower(): v for k, v in self.headers.items()},
-                )
-                with mock._lock:
-                    mock.seen.append(request)
-                if mock.latency:
-                    time.sleep(mock.latency)
-                reply = mock.app(request)
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                if "Content-Length" not in reply.headers:
-                    self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        """http://127.0.0.1:PORT"""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(self._handle, keep_alive=True)
 
     def paths(self) -> list[str]:
         """Every request as `path?query` in order, query keys sorted."""
         return [r.path + ("?" + "&".join(f"{k}={v}" for k, v in sorted(r.query.items())) if r.query else "")
                 for r in self.seen]
 
-    def __enter__(self) -> MockRegistry:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        request = Request(
+            parts.path,
+            {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
+            {k.lower(): v for k, v in handler.headers.items()},
+        )
+        with self._lock:
+            self.seen.append(request)
+        if self.latency:
+            time.sleep(self.latency)
+        reply = self.app(request)
+        send(handler, reply.status, reply.headers, reply.body)
 
 
 def official_server(
