@@ -302,6 +302,14 @@ def recommend(
     merge: Annotated[
         Path | None, typer.Option("--merge", help="A Claude Code settings.json to merge the permissions into (printed, not written).")
     ] = None,
+    mcp_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mcp-name",
+            help="claude-code: the name a server is registered under in Claude Code, as KEY=NAME "
+            "(repeatable) or just NAME when the policy covers one server.",
+        ),
+    ] = None,
     indent: Annotated[int | None, typer.Option(help="Pretty-print JSON with this indent.")] = None,
 ) -> None:
     """Print the recommended gateway policy for tools, or a whole server, on stdout."""
@@ -310,7 +318,10 @@ def recommend(
 
     with _store() as store:
         chosen = select_tools(store, tool or [], server)
-    text = recommend_policy(chosen, profile=profile, format=format, indent=indent, root=root, merge=merge)
+    text = recommend_policy(
+        chosen, profile=profile, format=format, indent=indent, root=root, merge=merge,
+        mcp_names=mcp_name or (),
+    )
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 

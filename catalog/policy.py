@@ -76,18 +76,21 @@ def dialect(
     indent: int | None = None,
     root: str | None = None,
     merge: Path | None = None,
+    mcp_names: Sequence[str] = (),
 ) -> PolicyFormat:
     """The renderer for a format name."""
     chosen = parse_format(format)
     if merge is not None and chosen is not Format.CLAUDE_CODE:
         raise ConfigError("--merge only applies to --format claude-code")
+    if mcp_names and chosen is not Format.CLAUDE_CODE:
+        raise ConfigError("--mcp-name only applies to --format claude-code")
     match chosen:
         case Format.POLICYLAYER:
             return PolicyLayerJSON(indent, root)
         case Format.INTERCEPT:
             return InterceptYAML(indent, root)
         case Format.CLAUDE_CODE:
-            return ClaudeCodeJSON(indent, root, merge)
+            return ClaudeCodeJSON(indent, root, merge, mcp_names)
 
 
 def recommend(
@@ -98,9 +101,13 @@ def recommend(
     indent: int | None = None,
     root: str | None = None,
     merge: Path | None = None,
+    mcp_names: Sequence[str] = (),
 ) -> str:
-    """The recommended policy for these tools under a profile, in one dialect, validated."""
-    renderer = dialect(format, indent=indent, root=root, merge=merge)
+    """The recommended policy for these tools under a profile, in one dialect, validated.
+
+    `mcp_names` (claude-code only): `KEY=NAME` or, for one server, `NAME`: the name the server
+    is registered under in Claude Code, which its `mcp__<name>__<tool>` rules must use."""
+    renderer = dialect(format, indent=indent, root=root, merge=merge, mcp_names=mcp_names)
     return renderer.render(tools, load_profile(profile))
 
 

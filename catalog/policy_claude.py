@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,34 @@ def mcp_name(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", part)
 
 
-def rule_for(tool: ToolPlan) -> str:
-    """The permission rule naming one tool."""
-    return f"mcp__{mcp_name(tool.server_name)}__{mcp_name(tool.name)}"
+def rule_for(tool: ToolPlan, server_names: Mapping[str, str] | None = None) -> str:
+    """The permission rule naming one tool; `server_names` maps a server key to the name the
+    user registered the server under in Claude Code (default: the catalog's server name)."""
+    server = (server_names or {}).get(tool.server_key, tool.server_name)
+    return f"mcp__{mcp_name(server)}__{mcp_name(tool.name)}"
+
+
+def server_names(values: Sequence[str], keys: Sequence[str]) -> dict[str, str]:
+    """`--mcp-name` values as server key → registered name: `KEY=NAME`, or a bare `NAME` when
+    the policy covers one server only. An unknown key, a clash or an empty name is a ConfigError."""
+    known = list(dict.fromkeys(keys))
+    names: dict[str, str] = {}
+    for value in values:
+        key, separator, name = value.rpartition("=")
+        if not separator:
+            if len(known) != 1:
+                raise ConfigError(
+                    f"--mcp-name '{value}' names one server but the policy covers {len(known)}; use KEY=NAME"
+                )
+            key = known[0]
+        if key not in known:
+            raise ConfigError(f"--mcp-name: server '{key}' is not in this policy ({', '.join(known)})")
+        if not name.strip():
+            raise ConfigError(f"--mcp-name '{value}' gives an empty name")
+        if names.get(key, name) != name:
+            raise ConfigError(f"--mcp-name gives server '{key}' two names: '{names[key]}' and '{name}'")
+        names[key] = name
+    return names
 
 
 def list_for(tool: ToolPlan) -> str:
@@ -108,15 +133,23 @@ class ClaudeCodeJSON(PolicyFormat):
 
     name = "claude-code"
 
-    def __init__(self, indent: int | None = None, root: str | None = None, merge: Path | None = None) -> None:
+    def __init__(
+        self,
+        indent: int | None = None,
+        root: str | None = None,
+        merge: Path | None = None,
+        mcp_names: Sequence[str] = (),
+    ) -> None:
         super().__init__(indent, root)
         self.merge = merge
+        self.mcp_names = tuple(mcp_names)
 
     def document(self, plan: Plan) -> dict[str, Any]:
         """`{"permissions": {"allow": [...], "ask": [...], "deny": [...]}}`, each list sorted."""
         lists: dict[str, list[str]] = {name: [] for name in LISTS}
+        names = server_names(self.mcp_names, [tool.server_key for tool in plan.tools])
         for tool in plan.tools:
-            lists[list_for(tool)].append(rule_for(tool))
+            lists[list_for(tool)].append(rule_for(tool, names))
         return {"permissions": {name: sorted(rules) for name, rules in lists.items()}}
 
     def render_plan(self, plan: Plan) -> str:

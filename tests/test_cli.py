@@ -156,3 +156,18 @@ def test_db_current_reports_the_head_revision(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0003_tool_sightings"
+
+
+def test_claude_code_rules_use_the_name_given_with_mcp_name(tmp_path: Path) -> None:
+    db = tmp_path / "catalog.db"
+    assert run(db, "crawl", str(CORTEX)).returncode == 0
+
+    renamed = run(db, "recommend", "--tool", "cortex_session_end", "--format", "claude-code", "--mcp-name", "cortex")
+    wrong = run(db, "recommend", "--tool", "cortex_session_end", "--mcp-name", "cortex")
+
+    assert renamed.returncode == 0, renamed.stderr
+    assert json.loads(renamed.stdout) == {
+        "permissions": {"allow": [], "ask": ["mcp__cortex__cortex_session_end"], "deny": []}
+    }
+    assert (wrong.returncode, wrong.stdout) == (1, "")
+    assert wrong.stderr.splitlines()[0] == "error: --mcp-name only applies to --format claude-code"

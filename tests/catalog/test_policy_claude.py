@@ -58,6 +58,52 @@ def test_throttled_or_guarded_tools_ask_and_hidden_ones_are_denied() -> None:
     }}
 
 
+@pytest.mark.parametrize("value", ["files", "npm:@acme/files=files"])
+def test_mcp_name_renames_the_server_in_every_rule(value: str) -> None:
+    document = json.loads(recommend(TOOLS, format="claude-code", mcp_names=[value]))
+
+    assert document == {"permissions": {
+        "allow": ["mcp__files__list"],
+        "ask": ["mcp__files__read", "mcp__files__write"],
+        "deny": ["mcp__files__wipe"],
+    }}
+
+
+def test_mcp_name_pairs_rename_only_their_own_server() -> None:
+    other = StoredTool(
+        tool=TOOLS[0].tool.model_copy(update={"server_key": "pypi:acme-git", "name": "log"}),
+        classification=TOOLS[0].classification, server_name="acme-git", first_seen=NOW, last_seen=NOW,
+    )
+    document = json.loads(recommend([*TOOLS[:1], other], format="claude-code", mcp_names=["pypi:acme-git=git"]))
+
+    assert document["permissions"]["allow"] == ["mcp___acme_files__list", "mcp__git__log"]
+
+
+@pytest.mark.parametrize(
+    ("tools", "values", "message"),
+    [
+        (TOOLS, ["npm:@other/x=x"], "--mcp-name: server 'npm:@other/x' is not in this policy (npm:@acme/files)"),
+        (TOOLS, ["npm:@acme/files="], "--mcp-name 'npm:@acme/files=' gives an empty name"),
+        (TOOLS, ["a", "b"], "--mcp-name gives server 'npm:@acme/files' two names: 'a' and 'b'"),
+    ],
+)
+def test_a_bad_mcp_name_is_one_clear_error(tools: list[StoredTool], values: list[str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        recommend(tools, format="claude-code", mcp_names=values)
+    assert str(caught.value) == message
+
+
+def test_a_bare_mcp_name_needs_a_single_server_and_the_claude_code_format() -> None:
+    other = StoredTool(
+        tool=TOOLS[0].tool.model_copy(update={"server_key": "pypi:acme-git", "name": "log"}),
+        classification=TOOLS[0].classification, server_name="acme-git", first_seen=NOW, last_seen=NOW,
+    )
+    with pytest.raises(ConfigError, match="names one server but the policy covers 2; use KEY=NAME"):
+        recommend([*TOOLS, other], format="claude-code", mcp_names=["files"])
+    with pytest.raises(ConfigError, match="--mcp-name only applies to --format claude-code"):
+        recommend(TOOLS, format="policylayer", mcp_names=["files"])
+
+
 def test_merge_keeps_other_keys_and_rules_and_our_verdict_wins(tmp_path: Path) -> None:
     settings = tmp_path / "settings.json"
     settings.write_text(json.dumps({
