@@ -410,7 +410,7 @@ def classifier_eval(
     worst: Annotated[int, typer.Option(min=0, help="How many worst mistakes to list.")] = 10,
     json_output: JsonOption = False,
 ) -> None:
-    """Measure the classifier: (a) k-fold CV on hand labels, (b) real servers' hints, hidden."""
+    """Measure the classifier: (a) CV on hand labels; (b) real servers' hints, hidden; (b′) reviewed."""
     from catalog.paths import data_dir
     from classifier.evaluate import evaluate, format_report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,6 +17,9 @@ from catalog.records import Access, Capability, Location, LocationKind, ToolHint
 
 HAND = "hand"
 WEAK = "weak"
+REVIEW = "review"
+REVIEW_FILE = "weak.jsonl"
+"""`<labels>/review/weak.jsonl`: a reviewed access and capabilities for every weak row."""
 LABELS_SERVER_KEY = "local:labels"
 """Every labelled row gets the same server key: labels never depend on where a tool lives."""
 
@@ -66,12 +70,7 @@ def read_file(path: Path, root: Path) -> list[LabelledTool]:
 
 def parse_row(line: str, where: str) -> LabelledTool:
     """One JSON line into a labelled tool."""
-    try:
-        data = json.loads(line)
-    except ValueError as error:
-        raise ClassifierError(f"{where}: not JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise ClassifierError(f"{where}: a row must be a JSON object")
+    data = _json_object(line, where)
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise ClassifierError(f"{where}: `name` must be a non-empty string")
@@ -99,6 +98,65 @@ def parse_row(line: str, where: str) -> LabelledTool:
         domain=data.get("domain") if isinstance(data.get("domain"), str) else None,
         source=where,
     )
+
+
+def load_reviewed(review_file: Path, weak_dir: Path) -> list[LabelledTool]:
+    """The weak rows of `weak_dir`, in their order, with the access and capabilities a reviewer gave
+    in `review_file` (hints kept, so `without_hints` still applies). Every weak row must be reviewed
+    exactly once against the label its hints gave; anything else is a ClassifierError naming the line."""
+    if not review_file.is_file():
+        raise ClassifierError(f"no review file at {review_file}")
+    weak = load_labels(weak_dir)
+    by_id = {row.id: row for row in weak}
+    name = f"{review_file.parent.name}/{review_file.name}"
+    reviewed: dict[str, LabelledTool] = {}
+    with review_file.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                row = _reviewed_row(line, f"{name}:{number}", by_id, reviewed)
+                reviewed[row.id] = row
+    missing = [row for row in weak if row.id not in reviewed]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ClassifierError(
+            f"{name}: weak row {missing[0].id!r} ({missing[0].source}) is not reviewed{more}"
+        )
+    return [reviewed[row.id] for row in weak]
+
+
+def _reviewed_row(
+    line: str, where: str, weak: Mapping[str, LabelledTool], done: Mapping[str, LabelledTool]
+) -> LabelledTool:
+    data = _json_object(line, where)
+    row_id = data.get("id")
+    if not isinstance(row_id, str) or row_id not in weak:
+        raise ClassifierError(f"{where}: id {row_id!r} is not a weak row")
+    if row_id in done:
+        raise ClassifierError(f"{where}: id {row_id!r} already reviewed at {done[row_id].source}")
+    hinted = weak[row_id]
+    if data.get("hint_access") != hinted.access.value:
+        raise ClassifierError(
+            f"{where}: hint_access {data.get('hint_access')!r} is not the weak label "
+            f"{hinted.access.value!r} of {row_id} ({hinted.source})"
+        )
+    try:
+        access = Access(str(data.get("access")))
+    except ValueError:
+        raise ClassifierError(f"{where}: `access` must be read, write or destructive") from None
+    capabilities = _capabilities(data.get("capabilities"), where)
+    if capabilities is None:
+        raise ClassifierError(f"{where}: `capabilities` must be a list (empty when none)")
+    return dataclasses.replace(hinted, access=access, capabilities=capabilities, source=where)
+
+
+def _json_object(line: str, where: str) -> dict[str, Any]:
+    try:
+        data = json.loads(line)
+    except ValueError as error:
+        raise ClassifierError(f"{where}: not JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ClassifierError(f"{where}: a row must be a JSON object")
+    return data
 
 
 def _schema(params: Any, where: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +14,16 @@ from sklearn.model_selection import StratifiedKFold
 from catalog.errors import ClassifierError
 from classifier.base import Classifier
 from classifier.combined import CombinedClassifier
-from classifier.dataset import HAND, WEAK, LabelledTool, load_labels, without_hints
+from classifier.dataset import (
+    HAND,
+    REVIEW,
+    REVIEW_FILE,
+    WEAK,
+    LabelledTool,
+    load_labels,
+    load_reviewed,
+    without_hints,
+)
 from classifier.metrics import Outcome, access_metrics, capability_metrics
 from classifier.model import RANDOM_STATE
 from classifier.rules import RulesClassifier
@@ -25,7 +35,8 @@ def evaluate(
     rules: RulesClassifier | None = None,
 ) -> dict[str, Any]:
     """(a) k-fold CV of the whole combination on `labels_root/hand`; (b) the shipped model in
-    `model_dir` on `labels_root/weak` with the hints hidden; each beside the rules alone."""
+    `model_dir` on `labels_root/weak` with the hints hidden; (b′) the same verdicts scored against
+    the reviewed labels of `labels_root/review/weak.jsonl` when it exists; each beside the rules alone."""
     rules = rules or RulesClassifier.from_data()
     hand = load_labels(labels_root / HAND)
     report: dict[str, Any] = {"hand_cv": cross_validate(hand, rules, folds=folds, worst=worst)}
@@ -33,9 +44,15 @@ def evaluate(
     weak_dir = labels_root / WEAK
     if weak_dir.is_dir():
         weak = without_hints(load_labels(weak_dir))
+        review_file = labels_root / REVIEW / REVIEW_FILE
+        reviewed = without_hints(load_reviewed(review_file, weak_dir)) if review_file.is_file() else None
         combined = CombinedClassifier.from_dir(model_dir, rules)
-        report["weak"] = score(combined, weak, worst=worst)
-        report["weak_rules_only"] = score(rules, weak, worst=worst)
+        for suffix, classifier in (("", combined), ("_rules_only", rules)):
+            # The reviewed rows are the weak tools themselves, so one batch of verdicts serves both.
+            outcomes = outcomes_of(classifier, weak)
+            report[f"weak{suffix}"] = metrics_of(outcomes, worst=worst)
+            if reviewed is not None:
+                report[f"weak_reviewed{suffix}"] = metrics_of(relabelled(outcomes, reviewed), worst=worst)
         report["classifier_version"] = combined.version
     return report
 
@@ -59,8 +76,25 @@ def cross_validate(
 
 def score(classifier: Classifier, rows: Sequence[LabelledTool], *, worst: int = 10) -> dict[str, Any]:
     """The classifier's metrics on labelled rows, as they are (hide hints first when needed)."""
-    outcomes = outcomes_of(classifier, rows)
+    return metrics_of(outcomes_of(classifier, rows), worst=worst)
+
+
+def metrics_of(outcomes: Sequence[Outcome], *, worst: int = 10) -> dict[str, Any]:
+    """Access metrics with the capability scores beside them."""
     return {**access_metrics(outcomes, worst), "capabilities": capability_metrics(outcomes)}
+
+
+def relabelled(outcomes: Sequence[Outcome], rows: Sequence[LabelledTool]) -> list[Outcome]:
+    """The same verdicts paired with other labels for the same tools (matched by id, one to one)."""
+    by_id = {row.id: row for row in rows}
+    if len(by_id) != len(outcomes) or any(outcome.id not in by_id for outcome in outcomes):
+        raise ClassifierError("relabelled rows must be the same tools as the classified ones")
+    return [
+        dataclasses.replace(
+            outcome, truth=by_id[outcome.id].access, true_capabilities=by_id[outcome.id].capabilities
+        )
+        for outcome in outcomes
+    ]
 
 
 def outcomes_of(classifier: Classifier, rows: Sequence[LabelledTool]) -> list[Outcome]:
@@ -96,6 +130,8 @@ SECTIONS = (
     ("hand_cv_rules_only", "    hand labels, rules alone"),
     ("weak", "(b) real servers' hints (hidden from the classifier), shipped combination"),
     ("weak_rules_only", "    real servers' hints (hidden), rules alone"),
+    ("weak_reviewed", "(b′) the same real servers' tools, reviewed labels, hints hidden, shipped combination"),
+    ("weak_reviewed_rules_only", "    the same tools, reviewed labels (hints hidden), rules alone"),
 )
 
 

@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python scripts/labels/check_labels.py [--markdown]
 Exits 1 with one line per problem when any row breaks the format documented in data/labels/README.md.
+Also checks review/weak.jsonl (one reviewed label per weak row) and counts where it departs from the hints.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ WEAK_FIELDS = (
     "weak_rule",
     "provenance",
 )
+REVIEW_FIELDS = frozenset(
+    {"id", "server", "name", "hint_access", "access", "capabilities", "ambiguous", "provenance"}
+)
+"""Plus `reason`, required when the reviewed access differs from the hint's or the row is ambiguous."""
 LABELS = Path(__file__).resolve().parents[2] / "data" / "labels"
+REVIEW = Path("review") / "weak.jsonl"
 
 
 def rows(folder: Path) -> Iterator[tuple[Path, int, dict[str, Any]]]:
@@ -79,7 +85,73 @@ def problems(labels: Path = LABELS) -> list[str]:
                     found.append(f"{where}: domain/id do not match the file")
                 if row["provenance"].get("source") != "hand":
                     found.append(f"{where}: provenance source must be 'hand'")
+    if (labels / REVIEW).is_file():
+        found += review_problems(labels)
     return found
+
+
+def review_problems(labels: Path = LABELS) -> list[str]:
+    """Everything wrong with review/weak.jsonl: one row per weak row, same order, valid labels."""
+    weak = [row for _, _, row in rows(labels / "weak")]
+    reviewed = [
+        json.loads(line) for line in (labels / REVIEW).read_text(encoding="utf-8").splitlines()
+    ]
+    found: list[str] = []
+    for number, (row, hinted) in enumerate(zip(reviewed, weak, strict=False), 1):
+        where = f"review/weak.jsonl:{number}"
+        fields = set(row) - {"reason"}
+        if fields != REVIEW_FIELDS:
+            found.append(f"{where}: fields {sorted(fields ^ REVIEW_FIELDS)} missing or unknown")
+            continue
+        if any(row[key] != hinted[key] for key in ("id", "server", "name")):
+            found.append(f"{where}: reviews {row['id']}, expected weak row {hinted['id']}")
+        if row["hint_access"] != hinted["access"]:
+            found.append(
+                f"{where}: hint_access {row['hint_access']!r}, weak label {hinted['access']!r}"
+            )
+        if row["access"] not in ACCESS:
+            found.append(f"{where}: access {row['access']!r}")
+        capabilities = row["capabilities"]
+        if set(capabilities) - CAPABILITIES or capabilities != sorted(set(capabilities)):
+            found.append(
+                f"{where}: capabilities {capabilities} (taxonomy names, sorted, once each)"
+            )
+        if not isinstance(row["ambiguous"], bool):
+            found.append(f"{where}: ambiguous must be true or false")
+        needs_reason = row["access"] != row["hint_access"] or row["ambiguous"] is True
+        if needs_reason and not str(row.get("reason") or "").strip():
+            found.append(f"{where}: a disagreement or ambiguous row needs a reason")
+        if row["provenance"].get("source") != "review":
+            found.append(f"{where}: provenance source must be 'review'")
+    found += [
+        f"review/weak.jsonl: weak row {row['id']} not reviewed" for row in weak[len(reviewed) :]
+    ]
+    found += [
+        f"review/weak.jsonl:{number}: extra row {row.get('id')}"
+        for number, row in enumerate(reviewed[len(weak) :], len(weak) + 1)
+    ]
+    return found
+
+
+def review_stats(labels: Path = LABELS) -> dict[str, Any]:
+    """How the review compares with the hint labels: agreements, hint→reviewed pairs, ambiguous rows."""
+    reviewed = [
+        json.loads(line) for line in (labels / REVIEW).read_text(encoding="utf-8").splitlines()
+    ]
+    pairs = Counter((row["hint_access"], row["access"]) for row in reviewed)
+    return {
+        "rows": len(reviewed),
+        "agree": sum(count for (hint, access), count in pairs.items() if hint == access),
+        "disagree": {
+            f"{hint}→{access}": pairs[hint, access]
+            for hint in ACCESS
+            for access in ACCESS
+            if hint != access and pairs[hint, access]
+        },
+        "ambiguous": sum(row["ambiguous"] is True for row in reviewed),
+        "access": Counter(row["access"] for row in reviewed),
+        "capabilities": Counter(name for row in reviewed for name in row["capabilities"]),
+    }
 
 
 def stats(labels: Path = LABELS) -> dict[str, Any]:
@@ -132,6 +204,25 @@ def _table(title: str, groups: dict[str, Counter[str]], markdown: bool) -> list[
     return lines
 
 
+def _review_lines(review: dict[str, Any], markdown: bool) -> list[str]:
+    counts = [("agree", review["agree"]), *review["disagree"].items()]
+    if not markdown:
+        listed = ", ".join(f"{key} {value}" for key, value in counts)
+        return [
+            f"review of weak labels: {review['rows']} rows, {listed}, ambiguous {review['ambiguous']}"
+        ]
+    share = " / ".join(f"{a} {review['access'][a] / max(1, review['rows']):.0%}" for a in ACCESS)
+    return [
+        "| review of weak labels (hint → reviewed) | rows |",
+        "|---|---:|",
+        *(f"| {key} | {value} |" for key, value in counts),
+        f"| **all** | {review['rows']} |",
+        f"| of which marked ambiguous | {review['ambiguous']} |",
+        f"\nreviewed: {share}\n",
+        f"reviewed capabilities: {dict(sorted(review['capabilities'].items()))}",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--markdown", action="store_true", help="print tables for the README")
@@ -144,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(_table("weak source", counted["weak"], args.markdown)))
     print(f"capabilities: {dict(sorted(counted['capabilities'].items()))}")
     print(f"hand rows with hints: {counted['hinted']}, flagged misleading: {counted['misleading']}")
+    if (LABELS / REVIEW).is_file():
+        print("\n".join(_review_lines(review_stats(), args.markdown)))
     return 1 if found else 0
 
 

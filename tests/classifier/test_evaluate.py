@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ from typer.testing import CliRunner
 from catalog.errors import ClassifierError
 from catalog.records import Access, Capability
 from classifier.dataset import data_sha256, load_labels, without_hints
+from classifier.evaluate import relabelled
 from classifier.metrics import Outcome, access_metrics, capability_metrics
 from cli import app
 
 sys.path.insert(0, str(Path(__file__).parent))
-from cases import CASES
+from cases import CASES, labelled_rows
 
 R, W, D = Access.READ, Access.WRITE, Access.DESTRUCTIVE
 
@@ -108,6 +110,65 @@ def test_eval_prints_a_table_without_json(tmp_path: Path) -> None:
     assert evaluated.exit_code == 0, evaluated.output
     assert "(a) hand labels, stratified k-fold CV of the combination" in evaluated.stdout
     assert "confusion (rows: truth, columns: predicted)" in evaluated.stdout
+
+
+REVIEW_ROWS = [
+    {"id": "w1", "hint_access": "read", "access": "write", "capabilities": ["network-egress"], "reason": "it posts"},
+    {"id": "w2", "hint_access": "destructive", "access": "destructive", "capabilities": []},
+    {"id": "w3", "hint_access": "read", "access": "read", "capabilities": []},
+    {"id": "w4", "hint_access": "write", "access": "write", "capabilities": []},
+]
+
+
+def test_eval_scores_the_same_verdicts_against_reviewed_labels(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", WEAK_ROWS)
+    (tmp_path / "labels" / "review").mkdir()
+    (tmp_path / "labels" / "review" / "weak.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in REVIEW_ROWS), encoding="utf-8"
+    )
+    runner = CliRunner()
+    labels, model_dir = str(tmp_path / "labels"), str(tmp_path / "model")
+    assert runner.invoke(app, ["classifier", "train", "--labels", labels, "--model-dir", model_dir]).exit_code == 0
+    evaluated = runner.invoke(app, ["classifier", "eval", "--labels", labels, "--model-dir", model_dir, "--folds", "2", "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    report = json.loads(evaluated.stdout)
+    assert sorted(report) == [
+        "classifier_version", "hand_cv", "hand_cv_rules_only", "weak", "weak_reviewed", "weak_reviewed_rules_only",
+        "weak_rules_only",
+    ]
+    for suffix in ("", "_rules_only"):
+        raw, reviewed = report[f"weak{suffix}"], report[f"weak_reviewed{suffix}"]
+        assert (raw["rows"], reviewed["rows"]) == (4, 4)
+        # Truth per class follows the review (w1 moved from read to write) ...
+        assert [sum(row) for row in raw["confusion"]["matrix"]] == [2, 1, 1]
+        assert [sum(row) for row in reviewed["confusion"]["matrix"]] == [1, 2, 1]
+        # ... while the verdicts are the very same ones.
+        assert [sum(column) for column in zip(*raw["confusion"]["matrix"], strict=True)] == [
+            sum(column) for column in zip(*reviewed["confusion"]["matrix"], strict=True)
+        ]
+        assert (raw["capabilities"]["rows"], reviewed["capabilities"]["rows"]) == (0, 4)
+        assert reviewed["capabilities"]["per_capability"]["network-egress"]["support"] == 1
+    text = runner.invoke(app, ["classifier", "eval", "--labels", labels, "--model-dir", model_dir, "--folds", "2"]).stdout
+    assert "(b) real servers' hints (hidden from the classifier), shipped combination\n  rows 4 " in text
+    assert "(b′) the same real servers' tools, reviewed labels, hints hidden, shipped combination\n  rows 4 " in text
+    assert "    the same tools, reviewed labels (hints hidden), rules alone\n  rows 4 " in text
+    reviewed_line = text.split("(b′)")[1].splitlines()[1]
+    assert f"capabilities micro-F1 {report['weak_reviewed']['capabilities']['micro_f1']:.3f}" in reviewed_line
+
+
+def test_relabelled_outcomes_keep_the_verdicts_and_take_the_new_truth() -> None:
+    outcomes = [Outcome("1", "a", R, R, 0.9, "x"), Outcome("2", "b", D, W, 0.7, "y")]
+    [first, second] = labelled_rows(2)
+    rows = [
+        replace(first, id="2", access=W, capabilities=frozenset({Capability.ADMIN})),
+        replace(second, id="1", access=R, capabilities=frozenset()),
+    ]
+    assert relabelled(outcomes, rows) == [
+        Outcome("1", "a", R, R, 0.9, "x", frozenset(), frozenset()),
+        Outcome("2", "b", W, W, 0.7, "y", frozenset({Capability.ADMIN}), frozenset()),
+    ]
+    with pytest.raises(ClassifierError, match="same tools"):
+        relabelled(outcomes, rows[:1])
 
 
 def test_eval_without_a_model_is_one_clear_error(tmp_path: Path) -> None:
