@@ -202,6 +202,28 @@ def test_a_dispatcher_that_runs_a_named_tool_is_destructive() -> None:
     assert described.access is Access.READ
 
 
+def test_a_tool_named_as_running_tools_is_destructive_unless_it_only_describes_them() -> None:
+    params = {"name": {"type": "string"}, "arguments": {"type": "object"}}
+    runner = CLASSIFIER.classify(tool("execute_sentry_tool", "Execute an available tool.", params))
+    lister = CLASSIFIER.classify(tool("list_tools", "Names of the available tools."))
+    assert runner.access is Access.DESTRUCTIVE
+    assert runner.reasons[0] == "name word 'tool' with verb 'execute' → destructive"
+    assert lister.access is Access.READ
+
+
+@pytest.mark.parametrize("flag", ["dropTarget", "delete_local_data", "purge", "truncate_first"])
+def test_a_switch_that_deletes_makes_the_tool_destructive(flag: str) -> None:
+    params = {"collection": {"type": "string"}, flag: {"type": "boolean"}}
+    result = CLASSIFIER.classify(tool("rename_collection", "Renames a collection.", params))
+    assert result.access is Access.DESTRUCTIVE
+    assert result.reasons[0].startswith("parameter '") and result.reasons[0].endswith("' → destructive")
+
+
+def test_removing_base64_images_from_output_is_not_a_deleting_switch() -> None:
+    params = {"url": {"type": "string"}, "removeBase64Images": {"type": "boolean"}}
+    assert CLASSIFIER.classify(tool("scrape_page", "Scrapes a page.", params)).access is Access.READ
+
+
 def test_read_only_hint_on_a_delete_tool_is_outvoted_and_flagged() -> None:
     result = CLASSIFIER.classify(
         tool("delete_user", "Delete a user account.", {"userId": {}}, {"readOnlyHint": True})
