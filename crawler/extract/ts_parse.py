@@ -29,6 +29,10 @@ _QUERY_TEXT = """
 ((call_expression function: (identifier) @star_helper) @star_call (#eq? @star_helper "__exportStar"))
 ((call_expression function: (member_expression property: (property_identifier) @star_helper))
   @star_call (#eq? @star_helper "__exportStar"))
+((call_expression function: [(function_expression)
+                             (parenthesized_expression [(function_expression) (arrow_function)])]
+                  arguments: (arguments [(binary_expression) (assignment_expression) (object)]))
+  @enum_call)
 """
 
 FUNCTION_TYPES = frozenset({"arrow_function", "function_expression", "function",

@@ -17,6 +17,14 @@ from crawler.extract.ts_commonjs import (
     require_spec,
     star_export_spec,
 )
+from crawler.extract.ts_enums import (
+    CompiledEnum,
+    EnumMembers,
+    compiled_enum,
+    declared_enum_members,
+    declared_name,
+    export_targets,
+)
 from crawler.extract.ts_parse import FUNCTION_TYPES, ancestors, captures, node_text, parse
 
 _SCOPE_TYPES = frozenset({"statement_block", "program", "class_body", "switch_body"})
@@ -50,15 +58,6 @@ class External:
 Resolved = Bound | Namespace | External
 
 
-class EnumMembers(NamedTuple):
-    """The members of one enum declaration, in source order, with lookups by name and by node."""
-
-    nodes: tuple[Node, ...]
-    """Each member: an `enum_assignment`, or a bare name counting up from the one before."""
-    by_name: dict[str, int]
-    by_node: dict[int, int]
-
-
 @dataclass(frozen=True)
 class _Binding:
     value: Node
@@ -89,12 +88,14 @@ class FileScope:
     module_object: Node | None = None
     enums: dict[int, EnumMembers] = field(default_factory=dict)
     """Members of the enum declarations looked at so far, by declaration node id."""
+    compiled_enums: dict[int, CompiledEnum] = field(default_factory=dict)
+    """The enums compiled JavaScript builds with a function call, by call node id."""
 
     def enum_members(self, declaration: Node) -> EnumMembers:
         """The members of an enum declared in this file (computed once)."""
         known = self.enums.get(declaration.id)
         if known is None:
-            known = self.enums[declaration.id] = _enum_members(declaration)
+            known = self.enums[declaration.id] = declared_enum_members(declaration)
         return known
 
     def resolve_name(self, name: str, at: Node | None) -> Resolved | None:
@@ -136,6 +137,8 @@ class Project:
         for declarator in found.get("declarator", []):
             _index_declarator(scope, declarator)
         _index_commonjs(scope, found)
+        for call in found.get("enum_call", []):
+            _index_compiled_enum(scope, call)
         for statement in tree.root_node.named_children:
             if statement.type == "import_statement":
                 _index_import(scope, statement)
@@ -223,6 +226,11 @@ def _index_declarator(scope: FileScope, declarator: Node) -> None:
     value = declarator.child_by_field_name("value")
     if name is None or value is None:
         return
+    while value.type == "assignment_expression":  # `let E = exports.E = ...` binds E to the value
+        right = value.child_by_field_name("right")
+        if right is None:
+            return
+        value = right
     if name.type == "identifier":
         start, end = _enclosing_scope(declarator)
         scope.bindings.setdefault(node_text(name), []).append(_Binding(value, start, end))
@@ -263,19 +271,6 @@ def _index_commonjs(scope: FileScope, found: dict[str, list[Node]]) -> None:
             scope.star_exports.append(spec)
 
 
-def _enum_members(declaration: Node) -> EnumMembers:
-    body = declaration.child_by_field_name("body")
-    nodes: list[Node] = []
-    by_name: dict[str, int] = {}
-    for member in body.named_children if body is not None else ():
-        key = member.child_by_field_name("name") if member.type == "enum_assignment" else member
-        name = property_key(key)
-        if name is not None:
-            by_name[name] = len(nodes)
-            nodes.append(member)
-    return EnumMembers(tuple(nodes), by_name, {node.id: index for index, node in enumerate(nodes)})
-
-
 def _index_enum(scope: FileScope, statement: Node) -> None:
     """A TypeScript enum binds its name to the declaration; ts_values reads the members from it."""
     if statement.type == "ambient_declaration":
@@ -286,6 +281,33 @@ def _index_enum(scope: FileScope, statement: Node) -> None:
     name = statement.child_by_field_name("name")
     if name is not None:
         scope.bindings.setdefault(node_text(name), []).append(_Binding(statement, *_MODULE_SCOPE))
+
+
+def _index_compiled_enum(scope: FileScope, call: Node) -> None:
+    """Bind the enum's name to the call (tsc declares it bare: `var E;`) and point its exports there,
+    not at the `{}` the call starts from."""
+    enum = compiled_enum(call)
+    if enum is None:
+        return
+    start, end = _enclosing_scope(call)
+    bindings = scope.bindings.setdefault(enum.name, [])
+    holder = call
+    for earlier in bindings:
+        first = scope.compiled_enums.get(earlier.value.id)
+        if (earlier.scope_start, earlier.scope_end) == (start, end) and first is not None:
+            # Merged `enum E` blocks compile to one call each, all filling the same object.
+            scope.compiled_enums[earlier.value.id] = first._replace(
+                members={**first.members, **enum.members})
+            holder = earlier.value
+            break
+    else:
+        scope.compiled_enums[call.id] = enum
+        if declared_name(call) is None:  # esbuild's and Babel's are bound by their declaration
+            bindings.append(_Binding(call, start, end))
+    for assignment in export_targets(call):
+        exported = assigned_export(assignment)
+        if exported is not None and exported[0]:
+            scope.export_values[exported[0]] = holder
 
 
 def _index_import(scope: FileScope, statement: Node) -> None:

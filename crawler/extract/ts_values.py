@@ -70,6 +70,9 @@ def _member(node: Node, scope: FileScope, depth: int) -> Resolved | None:
             members = target.scope.enum_members(target.node)
             position = members.by_name.get(key)
             return None if position is None else Bound(members.nodes[position], target.scope)
+        compiled = target.scope.compiled_enums.get(target.node.id)
+        if compiled is not None and key in compiled.members:
+            return Bound(compiled.members[key], target.scope)
     return None
 
 
@@ -108,6 +111,33 @@ def enum_values(declaration: Node, scope: FileScope, depth: int = 0) -> dict[str
         values[name] = value
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
         following = value + 1 if numeric else None
+    return values
+
+
+def _compiled_enum_values(call: Node, scope: FileScope, depth: int) -> dict[str, Any]:
+    """Member name → value of an enum compiled to a function call; tsc wrote the numbers out."""
+    values: dict[str, Any] = {}
+    for name, initializer in scope.compiled_enums[call.id].members.items():
+        value = evaluate(initializer, scope, depth + 1)
+        if value is not None and value is not UNKNOWN:
+            values[name] = value
+    return values
+
+
+def closed_enum(node: Node, scope: FileScope, depth: int = 0) -> Any:
+    """The value of what `z.nativeEnum` is given, except that an enum (declared or compiled) with a
+    member we cannot compute is UNKNOWN: its known members alone would reject valid input."""
+    found = resolve(node, scope, depth + 1)
+    if not isinstance(found, Bound):
+        return UNKNOWN
+    values = evaluate(found.node, found.scope, depth + 1)
+    size: int | None = None
+    if found.node.type == "enum_declaration":
+        size = len(found.scope.enum_members(found.node).by_name)
+    elif found.node.id in found.scope.compiled_enums:
+        size = len(found.scope.compiled_enums[found.node.id].members)
+    if size is not None and (not isinstance(values, dict) or len(values) != size):
+        return UNKNOWN
     return values
 
 
@@ -198,6 +228,8 @@ def evaluate(node: Node, scope: FileScope, depth: int = 0) -> Any:
         return _enum_member_value(node, body.parent, scope, depth)
     if kind == "enum_declaration":
         return enum_values(node, scope, depth + 1)
+    if kind == "call_expression" and node.id in scope.compiled_enums:
+        return _compiled_enum_values(node, scope, depth)
     if kind == "string":
         return literal_string(node)
     if kind == "template_string":

@@ -15,6 +15,7 @@ from crawler.extract.ts_values import (
     MAX_DEPTH,
     UNKNOWN,
     array_elements,
+    closed_enum,
     evaluate,
     object_entries,
     resolve,
@@ -165,7 +166,7 @@ def _compound(method: str, args: list[Node], scope: FileScope, depth: int) -> di
             return {"type": "string", "enum": values}
         return {"type": "string"}
     if method == "nativeEnum":
-        return _native_enum(evaluate(first, scope, depth + 1))
+        return _native_enum(closed_enum(first, scope, depth + 1))
     if method == "literal":
         value = evaluate(first, scope, depth + 1)
         if value is UNKNOWN:
