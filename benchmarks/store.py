@@ -1,14 +1,17 @@
 """Time the store's writes and history reads on SQLite (and PostgreSQL when set); compare with bare executemany.
 
-    .venv/bin/python benchmarks/store.py [--tools 5000] [--servers 2000] [--per-server 10]
+    .venv/bin/python benchmarks/store.py [--tools 5000] [--servers 2000] [--per-server 10] [--verdicts 20000]
 
 Cases, each on a fresh database: one server of N tools saved new, re-saved unchanged, re-saved
 with 10% of its tools changed (a verdict for every tool, as the pipeline passes); M servers of
 K tools each, one `save_crawl` (one transaction) per server; M servers with no tools and an
 upstream status, as a `--servers-only` registry crawl stores them; and reading every tool's
-history. The baseline, timed in the same run on the same database, is a bare executemany of
+history; and `save_classifications` of N verdicts (100 tools a server) by a new classifier
+version (new rows), then by the same version again (replacing them), as `catalog classify`
+stores them. The baseline, timed in the same run on the same database, is a bare executemany of
 the same tools' rows into a scratch table (one transaction for the big server, one per server
-for the many). The ratio says how many times slower than that baseline the store is.
+for the many, one of all N tools for the verdicts). The ratio says how many times slower than
+that baseline the store is. `--case` and `--backend` pick a subset.
 
 PostgreSQL runs when CATALOG_TEST_POSTGRES_URL is set, in a schema of its own dropped afterwards.
 """
@@ -53,6 +56,7 @@ VERDICT = Classification(
     access=Access.READ, risk=Risk.LOW, category=Category.READ, confidence=0.9,
     reasons=("reads only",), classifier_version="bench-1",
 )
+REVISED = VERDICT.model_copy(update={"risk": Risk.MEDIUM, "classifier_version": "bench-2"})
 
 scratch_metadata = sa.MetaData()
 scratch = sa.Table(
@@ -183,6 +187,22 @@ def registry_servers(url: str, servers: int) -> None:
         report(f"re-save {servers} servers-only", timed(save_all), bare, "servers", servers)
 
 
+def classifications(url: str, count: int, per_server: int = 100) -> None:
+    keys = [f"github:bench/c{n:05d}" for n in range(max(1, count // per_server))]
+    crawls = [crawl(key, [tool(key, t) for t in range(per_server)]) for key in keys]
+    items = [(result.server.key, item.name, REVISED) for result, _ in crawls for item in result.tools]
+    with Store.open(url) as store:
+        for result, verdicts in crawls:
+            store.save_crawl(result, verdicts)
+        bare = bare_insert(url, [scratch_rows([item for result, _ in crawls for item in result.tools])])
+        report(f"bare executemany of {len(items)} rows", bare, None, "rows", len(items))
+        report(f"stored_tools_needing, {len(items)} tools", timed(lambda: store.stored_tools_needing("bench-2")),
+               bare, "tools", len(items))
+        for label in ("new rows", "replacing"):
+            seconds = timed(partial(store.save_classifications, items))
+            report(f"save_classifications × {len(items)}, {label}", seconds, bare, "verdicts", len(items))
+
+
 def fresh_sqlite() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="catalog-bench-") as folder:
         yield f"sqlite:///{folder}/catalog.db"
@@ -207,21 +227,31 @@ def main() -> None:
     parser.add_argument("--tools", type=int, default=5000, help="tools of the one big server")
     parser.add_argument("--servers", type=int, default=2000, help="servers of the many-servers cases")
     parser.add_argument("--per-server", type=int, default=10, help="tools of each of the many servers")
+    parser.add_argument("--verdicts", type=int, default=20000, help="verdicts of the save_classifications case")
+    parser.add_argument("--case", action="append", choices=("big", "many", "registry", "verdicts"),
+                        help="run only this case (repeatable; default: all)")
+    parser.add_argument("--backend", action="append", choices=("sqlite", "postgresql"),
+                        help="run only on this backend (repeatable; default: SQLite, and PostgreSQL when set)")
     args = parser.parse_args()
     backends: list[tuple[str, Callable[[], Iterator[str]]]] = [("sqlite", fresh_sqlite)]
     postgres = os.environ.get(POSTGRES_ENV)
     if postgres:
         backends.append(("postgresql", lambda: fresh_postgres(postgres)))
-    cases: list[Callable[[str], None]] = [
-        partial(big_server, count=args.tools),
-        partial(many_servers, servers=args.servers, per_server=args.per_server),
-        partial(registry_servers, servers=args.servers),
-    ]
+    cases: dict[str, Callable[[str], None]] = {
+        "big": partial(big_server, count=args.tools),
+        "many": partial(many_servers, servers=args.servers, per_server=args.per_server),
+        "registry": partial(registry_servers, servers=args.servers),
+        "verdicts": partial(classifications, count=args.verdicts),
+    }
+    chosen = args.case or list(cases)
     for label, fresh in backends:
+        if args.backend and label not in args.backend:
+            continue
         print(f"{label}:")
-        for case in cases:
+        for name in chosen:
             for url in fresh():
-                case(url)
+                cases[name](url)
+
 
 if __name__ == "__main__":
     main()

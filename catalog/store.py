@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -26,11 +26,14 @@ from catalog.records import (
     ToolVersion,
 )
 from catalog.store_engine import (
+    ANALYZE_AFTER_ROWS,
+    analyze,
     make_engine,
     mask_url,
     one_line,
     open_error,
     resolve_url,
+    wants_analyze,
     write_engine,
 )
 from catalog.store_read import (
@@ -54,12 +57,12 @@ from catalog.store_upstream import (
     touch_registry_origins,
     upstream_values,
 )
+from catalog.store_verdicts import save_verdicts
 from catalog.store_write import (
     SaveSummary,
     insert_failures,
     inserted_id,
     save_result,
-    upsert_classification,
 )
 
 __all__ = ["SaveSummary", "Store"]
@@ -83,6 +86,8 @@ class Store:
         self._engine = engine
         self._writer = write_engine(engine)
         self.url = url
+        self._written = 0
+        self._analyze_at = ANALYZE_AFTER_ROWS if wants_analyze(engine) else None
 
     @classmethod
     def open(cls, url: str | None = None) -> Store:
@@ -124,6 +129,20 @@ class Store:
             raise
         except Exception as error:
             raise StoreError(f"cannot {doing} in {self.url}: {one_line(error)}") from error
+
+    def _wrote(self, rows: int) -> None:
+        """Count rows written; past each threshold (doubling) refresh PostgreSQL's statistics.
+
+        Tables loaded from near empty are otherwise planned as if still tiny until autovacuum's
+        next analyze: re-saving 2,000 just-loaded servers spent ten times longer on version lookups.
+        """
+        self._written += rows
+        if self._analyze_at is None or self._written < self._analyze_at:
+            return
+        self._analyze_at = self._written * 2
+        # Only an optimisation: a save that committed is not reported as failed because of it.
+        with suppress(StoreError), self._transaction("refresh statistics", write=True) as connection:
+            analyze(connection)
 
     # Crawl runs and crawl results.
 
@@ -179,7 +198,9 @@ class Store:
             }
             now = _now()
             extra = upstream_values(upstream, now) if upstream is not None else {}
-            return save_result(connection, clean_record(result), verdicts, run_id, now, extra)
+            summary = save_result(connection, clean_record(result), verdicts, run_id, now, extra)
+        self._wrote(1 + len(result.tools))
+        return summary
 
     def record_failure(self, failure: CrawlFailure, run_id: int | None = None) -> None:
         """Store a failure; a known server it names is marked failed, its tools left as they are."""
@@ -311,24 +332,16 @@ class Store:
             return fetch_tools(connection, query)
 
     def save_classifications(self, items: Sequence[tuple[str, str, Classification]]) -> int:
-        """Store (server key, tool name, verdict) against each tool's current version, all or none."""
-        tools, servers, versions = tables.tools, tables.servers, tables.tool_versions
-        now = _now()
+        """Store (server key, tool name, verdict) against each tool's current version, all or none.
+
+        An unknown tool raises NotFound, naming the first in input order. A verdict replaces one
+        by the same classifier version (the last wins when a tool comes twice) and adds to the
+        tool's history otherwise.
+        """
         with self._transaction("save classifications", write=True) as connection:
-            for server_key, name, classification in items:
-                version_id = connection.scalar(
-                    sa.select(versions.c.id)
-                    .join(tools, versions.c.tool_id == tools.c.id)
-                    .join(servers, tools.c.server_id == servers.c.id)
-                    .where(
-                        servers.c.key == server_key,
-                        tools.c.name == name,
-                        versions.c.definition_hash == tools.c.definition_hash,
-                    )
-                )
-                if version_id is None:
-                    raise NotFound(f"no tool named '{name}' on server '{server_key}'")
-                upsert_classification(connection, version_id, clean_record(classification), now)
+            cleaned = [(key, name, clean_record(verdict)) for key, name, verdict in items]
+            save_verdicts(connection, cleaned, _now())
+        self._wrote(len(items))
         return len(items)
 
     # Registry bookkeeping (upstream status, sightings).

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 
 from catalog import tables
 from catalog.records import Classification, ToolRecord, definition_hash
-from catalog.store_bulk import chunks, update_by_ids, update_each
-from catalog.store_records import classification_values, tool_values
+from catalog.store_bulk import update_by_ids, update_each
+from catalog.store_records import tool_values
 from catalog.store_sightings import SightingRows, SightingWriter, load_sightings, outranked
+from catalog.store_verdicts import version_ids, write_verdicts
 
 _SHOWN = ("definition_hash", "location_kind", "location_file", "location_line", "location_detail")
 """Columns that, equal in the stored row, mean the row already shows the definition."""
@@ -59,22 +60,6 @@ def load_stored(connection: sa.Connection, server_id: int) -> StoredTools:
         return StoredTools()
     tool_ids = [row.id for row in rows.values()]
     return StoredTools(rows, load_sightings(connection, tool_ids), version_ids(connection, tool_ids))
-
-
-def version_ids(connection: sa.Connection, tool_ids: Sequence[int]) -> dict[tuple[int, str], int]:
-    """(tool id, definition hash) → version id for every version of these tools.
-
-    Looked up by lists of tool ids, not by a join on the server, so that the (tool_id, hash)
-    index is used even when PostgreSQL's statistics are stale (a catalog just bulk-loaded).
-    """
-    versions = tables.tool_versions
-    found: dict[tuple[int, str], int] = {}
-    for chunk in chunks(tool_ids):
-        query = sa.select(versions.c.id, versions.c.tool_id, versions.c.definition_hash).where(
-            versions.c.tool_id.in_(list(chunk))
-        )
-        found.update({(row.tool_id, row.definition_hash): row.id for row in connection.execute(query)})
-    return found
 
 
 def save_tools(
@@ -123,8 +108,10 @@ def save_tools(
         existing = stored.sightings.get(tool_id, {}).get(item.kind)
         writer.add(tool_id, item.tool, existing, item.definition_hash)
     writer.flush(connection)
-    verdicts = {versions[name]: classifications[name] for name in wanted}
-    _write_verdicts(connection, verdicts, set(stored.versions.values()), now)
+    # A version created by this save has no verdict yet; only older ones need looking up.
+    created = set(versions.values()) - set(stored.versions.values())
+    write_verdicts(connection, [(versions[name], classifications[name]) for name in wanted], now,
+                   new_versions=created)
     return counts
 
 
@@ -196,37 +183,3 @@ def _write_versions(
                 if item.tool.name not in found:
                     found[item.tool.name] = fresh[(tool_ids[item.tool.name], item.definition_hash)]
     return {name: found[name] for name in wanted}
-
-
-def _write_verdicts(
-    connection: sa.Connection,
-    verdicts: Mapping[int, Classification],
-    old_versions: set[int],
-    now: datetime,
-) -> None:
-    """Store each verdict against its version id, replacing one by the same classifier version."""
-    if not verdicts:
-        return
-    table = tables.classifications
-    existing: dict[tuple[int, str], int] = {}
-    classifier_versions = sorted({verdict.classifier_version for verdict in verdicts.values()})
-    # A version created by this save has no verdict yet; only older ones need looking up.
-    for chunk in chunks([version_id for version_id in verdicts if version_id in old_versions]):
-        query = sa.select(table.c.id, table.c.tool_version_id, table.c.classifier_version).where(
-            table.c.tool_version_id.in_(list(chunk)), table.c.classifier_version.in_(classifier_versions)
-        )
-        existing.update(
-            {(row.tool_version_id, row.classifier_version): row.id for row in connection.execute(query)}
-        )
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for version_id, verdict in verdicts.items():
-        values = {**classification_values(verdict), "created_at": now}
-        known = existing.get((version_id, verdict.classifier_version))
-        if known is None:
-            inserts.append({"tool_version_id": version_id, **values})
-        else:
-            updates.append({"classification_id": known, **values})
-    if inserts:
-        connection.execute(sa.insert(table), inserts)
-    update_each(connection, table, "classification_id", updates)

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from catalog import tables
 from catalog.records import Classification, CrawlFailure, CrawlResult, Origin, ToolRecord
 from catalog.store_records import (
-    classification_values,
     failure_values,
     origin_values,
     server_values,
@@ -167,24 +166,6 @@ def upsert_origins(
                 for origin_id, refresh in refreshes.items()
             ],
         )
-
-
-def upsert_classification(
-    connection: sa.Connection, version_id: int, classification: Classification, now: datetime
-) -> None:
-    """Store a verdict for a tool version, replacing one by the same classifier version."""
-    table = tables.classifications
-    values = {**classification_values(classification), "created_at": now}
-    existing = connection.scalar(
-        sa.select(table.c.id).where(
-            table.c.tool_version_id == version_id,
-            table.c.classifier_version == classification.classifier_version,
-        )
-    )
-    if existing is None:
-        connection.execute(sa.insert(table).values(tool_version_id=version_id, **values))
-    else:
-        connection.execute(sa.update(table).where(table.c.id == existing).values(**values))
 
 
 def insert_failures(

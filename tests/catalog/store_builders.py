@@ -62,3 +62,22 @@ def count_rows(url: str, table: str) -> int:
             return int(connection.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
     finally:
         engine.dispose()
+
+
+def verdict_rows(url: str) -> list[tuple[str, str, str, str, str]]:
+    """Every classifications row as (server key, tool name, classifier version, access, risk), by id."""
+    engine = sa.create_engine(url)
+    query = sa.text(
+        "SELECT servers.key, tools.name, classifications.classifier_version,"
+        " classifications.access, classifications.risk"
+        " FROM classifications"
+        " JOIN tool_versions ON tool_versions.id = classifications.tool_version_id"
+        " JOIN tools ON tools.id = tool_versions.tool_id"
+        " JOIN servers ON servers.id = tools.server_id"
+        " ORDER BY classifications.id"
+    )
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(query)]
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from catalog.errors import StoreError
 from catalog.records import (
@@ -197,3 +198,39 @@ def test_needs_cleaning_spots_nul_and_lone_surrogates_in_keys_and_values() -> No
             {"a": "x\x00"}, {"k\x00": 1}, ["\udc00"], {"a": ["ok", {"b": "😀"}]}, {"set": {"x"}}, 3.5,
         )
     ] == [True, True, True, False, False, False]
+
+
+def _planner_rows(url: str) -> dict[str, float]:
+    """PostgreSQL's row estimate of the server and tool tables (-1: never analyzed); SQLite's sqlite_stat1 rows."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                query = sa.text(
+                    "SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+                    " AND relname IN ('servers', 'tools', 'tool_versions')"
+                )
+            elif connection.scalar(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+                query = sa.text("SELECT tbl, count(*) FROM sqlite_stat1 GROUP BY tbl")
+            else:
+                return {}
+            return {str(name): float(rows) for name, rows in connection.execute(query)}
+    finally:
+        engine.dispose()
+
+
+def test_a_large_load_refreshes_postgresql_statistics_and_leaves_sqlite_alone(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("catalog.store.ANALYZE_AFTER_ROWS", 5)
+    with Store.open(database_url) as store:
+        store.save_crawl(_crawl(_tool(1)), {})  # a server and a tool: 2 rows, under the threshold
+        before = _planner_rows(database_url)
+        store.save_crawl(_crawl(*(_tool(n) for n in range(6))), {})  # 7 more: past it
+        after = _planner_rows(database_url)
+
+    if database_url.startswith("postgresql"):
+        assert before == {"servers": -1, "tools": -1, "tool_versions": -1}
+        assert after == {"servers": 1, "tools": 6, "tool_versions": 6}
+    else:
+        assert before == after == {}
