@@ -7,6 +7,7 @@ from typing import Any
 
 from tree_sitter import Node
 
+from crawler.extract.bounds import Memo, Sizes
 from crawler.extract.go_parse import GoFile, GoIndex, GoValues, keyed_fields, text_of
 from crawler.extract.py_values import UNKNOWN
 
@@ -14,13 +15,20 @@ _SCHEMA_FIELD_KEYS = {"Types": "type", "Ref": "$ref", "Defs": "$defs", "Schema":
                       "ID": "$id", "Const": "const"}
 _SUBSCHEMA_FIELDS = frozenset({"Items", "AdditionalProperties", "Not", "PropertyNames"})
 _SCHEMA_MAP_FIELDS = frozenset({"Properties", "Defs", "PatternProperties"})
+_MAX_NESTING = 16
 
 
 class GoLiterals:
-    """Follows expressions to the literals they stand for and reads schemas written as literals."""
+    """Follows expressions to the literals they stand for and reads schemas written as literals.
+
+    A schema literal is read once however often it is referred to, and left open (`{}`) where it
+    is met inside itself (`&S` among S's own properties) or is too big to hand on.
+    """
 
     def __init__(self, index: GoIndex, values: GoValues) -> None:
         self.index, self.values = index, values
+        self._schemas: Memo[dict[str, Any] | None] = Memo()
+        self._sizes = Sizes()
 
     def literal(self, node: Node | None, near: GoFile, depth: int = 0) -> Node | None:
         """The composite literal an expression stands for: `&T{...}`, `T{...}`, or a variable."""
@@ -43,8 +51,16 @@ class GoLiterals:
         return json_object(self.values.value(node, near))
 
     def _schema_literal(self, body: Node | None, near: GoFile, depth: int) -> dict[str, Any] | None:
-        if body is None or depth > 16:
+        if body is None or depth > _MAX_NESTING:
             return None
+        # Met again inside itself it is left open, as a struct type is (go_schema).
+        return self._schemas.remembered(body.id, depth, {},
+                                        lambda: self._fitted(self._read_schema(body, near, depth)))
+
+    def _fitted(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return schema if self._sizes.fits(schema) else {}
+
+    def _read_schema(self, body: Node, near: GoFile, depth: int) -> dict[str, Any]:
         schema: dict[str, Any] = {}
         for field_name, value_node in keyed_fields(body).items():
             key = _SCHEMA_FIELD_KEYS.get(field_name, field_name[:1].lower() + field_name[1:])
@@ -93,6 +109,6 @@ def json_object(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # `[[[[...` nested past the recursion limit
             return None
     return value if isinstance(value, dict) else None

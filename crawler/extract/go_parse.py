@@ -12,6 +12,7 @@ from typing import Any
 import tree_sitter_go
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
 
+from crawler.extract.bounds import MAX_VALUE_SIZE, Memo, Sizes
 from crawler.extract.py_values import UNKNOWN
 from crawler.extract.tree import SourceFile
 
@@ -206,12 +207,19 @@ def load_index(files: Sequence[SourceFile]) -> tuple[GoIndex, list[str]]:
 
 
 class GoValues:
-    """Evaluates Go expressions to JSON-like values, UNKNOWN where only running the code would tell."""
+    """Evaluates Go expressions to JSON-like values, UNKNOWN where only running the code would tell.
+
+    The code is untrusted: each definition a name leads to is evaluated once, is UNKNOWN inside
+    itself (`const A = A + A`), and a value bigger than MAX_VALUE_SIZE is UNKNOWN, not built.
+    """
 
     def __init__(self, index: GoIndex, bindings: dict[str, tuple[Node, GoFile]] | None = None) -> None:
         self.index = index
         # Parameter name to the argument one call passes, when reading a helper's body for it.
         self.bindings = bindings or {}
+        # Per instance, not per index: a definition's value depends on the bindings above.
+        self._definitions: Memo[Any] = Memo()
+        self._sizes = Sizes()
 
     def value(self, node: Node | None, near: GoFile, depth: int = 0) -> Any:
         if node is None or depth > MAX_DEPTH:
@@ -236,7 +244,7 @@ class GoValues:
             right = self.value(node.child_by_field_name("right"), near, depth + 1)
             operator = node.child_by_field_name("operator")
             if operator is not None and text_of(operator) == "+" and isinstance(left, str) and isinstance(right, str):
-                return left + right
+                return left + right if len(left) + len(right) <= MAX_VALUE_SIZE else UNKNOWN
             return UNKNOWN
         if kind in ("identifier", "selector_expression"):
             return self._name(node, near, depth)
@@ -285,11 +293,15 @@ class GoValues:
             return name == "true"
         bound = self.bindings.get(name) if node.type == "identifier" else None
         if bound is not None:
-            return self.value(bound[0], bound[1], depth + 1)
+            return self._definition(bound[0], bound[1], depth + 1)
         found = self.index.binding(name, near)
         if found is None:
             return UNKNOWN
-        return self.value(found[1], found[0], depth + 1)
+        return self._definition(found[1], found[0], depth + 1)
+
+    def _definition(self, node: Node, near: GoFile, depth: int) -> Any:
+        return self._definitions.remembered(node.id, depth, UNKNOWN,
+                                            lambda: self.value(node, near, depth))
 
     def _wrapper(self, node: Node, near: GoFile, depth: int) -> Any:
         """`mcp.ToBoolPtr(true)`, `jsonschema.Ptr(false)`, `json.RawMessage(s)`: the inner value."""
@@ -314,9 +326,13 @@ class GoValues:
                 if not isinstance(key, str) or value is UNKNOWN:
                     return UNKNOWN
                 result[key] = value
-            return result
+            return self._fitted(result)
         items = [self.value(element, near, depth + 1) for element in elements]
-        return UNKNOWN if any(item is UNKNOWN for item in items) else items
+        return UNKNOWN if any(item is UNKNOWN for item in items) else self._fitted(items)
+
+    def _fitted(self, value: list[Any] | dict[str, Any]) -> Any:
+        """The value, unless it is too big or nested too deep to hand on."""
+        return value if self._sizes.fits(value) else UNKNOWN
 
 
 def keyed_fields(body: Node | None) -> dict[str, Node]:

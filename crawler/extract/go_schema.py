@@ -25,6 +25,10 @@ from crawler.extract.go_parse import (
 )
 from crawler.extract.py_values import UNKNOWN
 
+MAX_SCHEMA_NODES = 10_000
+"""Types one tool's schema may be read from; past that (struct types whose fields share types,
+nested: hostile code) the rest is left open, as past MAX_DEPTH."""
+
 _INTEGER_BOUNDS: dict[str, tuple[int | None, int | None]] = {
     "int": (None, None), "int64": (None, None), "uint": (0, None), "uint64": (0, None),
     "uintptr": (0, None), "int8": (-128, 127), "uint8": (0, 255), "byte": (0, 255),
@@ -65,11 +69,15 @@ class GoSchemas:
     def __init__(self, index: GoIndex) -> None:
         self.index = index
         self.values = GoValues(index)
+        self._nodes_left = MAX_SCHEMA_NODES
 
     def of_type(self, node: Node | None, near: GoFile, seen: frozenset[str] = frozenset(),
                 depth: int = 0) -> dict[str, Any]:
         """The schema jsonschema-go infers for a Go type expression."""
-        if node is None or depth > MAX_DEPTH:
+        if depth == 0:
+            self._nodes_left = MAX_SCHEMA_NODES
+        self._nodes_left -= 1
+        if node is None or depth > MAX_DEPTH or self._nodes_left < 0:
             return {}
         kind = node.type
         if kind == "pointer_type":

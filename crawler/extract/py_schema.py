@@ -13,6 +13,7 @@ import ast
 import inspect
 from typing import Any
 
+from crawler.extract.bounds import Memo
 from crawler.extract.py_values import (
     MAX_DEPTH,
     UNKNOWN,
@@ -87,6 +88,8 @@ class SchemaBuilder:
         self.index = index
         self.values = Evaluator(index)
         self.defs: dict[str, dict[str, Any]] = {}
+        # Each base model's schema once: bases may share bases, and the sharing may nest.
+        self.bases: Memo[dict[str, Any]] = Memo()
 
     def of_annotation(self, node: ast.expr | None, module: PyModule, depth: int = 0) -> dict[str, Any]:
         """The schema of one type hint."""
@@ -197,9 +200,10 @@ class SchemaBuilder:
             if found is None or found[1] is cls or depth >= MAX_DEPTH:
                 continue
             if self.index.is_model(*found):
-                inherited = self.model_schema(found[0], found[1], depth + 1)
+                inherited = self._base_schema(found[0], found[1], depth + 1)
                 properties.update(inherited.get("properties", {}))
-                required.extend(inherited.get("required", []))
+                # Two bases sharing a base both list its fields; each is required once.
+                required.extend(name for name in inherited.get("required", []) if name not in required)
         for statement in cls.body:
             if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
                 continue
@@ -216,6 +220,9 @@ class SchemaBuilder:
         if required:
             result["required"] = required
         return _with_docstring(result, cls)
+
+    def _base_schema(self, module: PyModule, cls: ast.ClassDef, depth: int) -> dict[str, Any]:
+        return self.bases.remembered(id(cls), depth, {}, lambda: self.model_schema(module, cls, depth))
 
     def field(
         self, name: str, annotation: ast.expr | None, default: ast.expr | None, module: PyModule

@@ -1,4 +1,9 @@
-"""Static evaluation of Python expressions for the Python extractor: constants, enums, literals."""
+"""Static evaluation of Python expressions for the Python extractor: constants, enums, literals.
+
+The code is untrusted: a name's value and a class's enum members and bases are each worked out
+once (`PyIndex`), a definition reached again inside itself is UNKNOWN, and values bigger than
+MAX_VALUE_SIZE are UNKNOWN rather than built.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.extract.bounds import MAX_VALUE_SIZE, Memo, Sizes
 from crawler.extract.tree import SourceFile
 
 MAX_DEPTH = 24
@@ -122,6 +128,11 @@ class PyIndex:
         self.classes: dict[str, tuple[PyModule, ast.ClassDef]] = {}
         self.functions: dict[str, tuple[PyModule, FunctionNode]] = {}
         self.constants: dict[str, tuple[PyModule, ast.expr]] = {}
+        # What evaluation works out, by id of the node defining it (the trees live as long as this).
+        self.values: Memo[Any] = Memo()
+        self.enums: Memo[dict[str, Any]] = Memo()
+        self.bases: Memo[frozenset[str]] = Memo()
+        self.sizes = Sizes()
         for module in self.modules:
             for name, cls in module.classes.items():
                 self.classes.setdefault(name, (module, cls))
@@ -150,8 +161,12 @@ class PyIndex:
             return module, module.functions[name]
         return self.functions.get(name)
 
-    def class_bases(self, module: PyModule, cls: ast.ClassDef, depth: int = 0) -> set[str]:
+    def class_bases(self, module: PyModule, cls: ast.ClassDef, depth: int = 0) -> frozenset[str]:
         """Base class names of a class, followed through classes defined in the repo."""
+        return self.bases.remembered(id(cls), depth, frozenset(),
+                                     lambda: self._class_bases(module, cls, depth))
+
+    def _class_bases(self, module: PyModule, cls: ast.ClassDef, depth: int) -> frozenset[str]:
         names: set[str] = set()
         for base in cls.bases:
             name = base_name(base)
@@ -161,7 +176,7 @@ class PyIndex:
             found = self.cls(module, name)
             if found is not None and depth < MAX_DEPTH and found[1] is not cls:
                 names |= self.class_bases(found[0], found[1], depth + 1)
-        return names
+        return frozenset(names)
 
     def is_enum(self, module: PyModule, cls: ast.ClassDef) -> bool:
         return bool(self.class_bases(module, cls) & ENUM_BASES)
@@ -185,15 +200,17 @@ def load_index(files: Sequence[SourceFile]) -> tuple[PyIndex, list[str]]:
     return PyIndex(modules), notes
 
 
-def enum_members(index: PyIndex, module: PyModule, cls: ast.ClassDef) -> dict[str, Any]:
-    """The members of an Enum class whose values are literal."""
-    members: dict[str, Any] = {}
-    for statement in cls.body:
-        for name, value in _assigned_names(statement):
-            if name.startswith("_"):
-                continue
-            members[name] = Evaluator(index).value(value, module)
-    return members
+def enum_members(index: PyIndex, module: PyModule, cls: ast.ClassDef, depth: int = 0) -> dict[str, Any]:
+    """The members of an Enum class whose values are literal (none while they are being read)."""
+    def members() -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for statement in cls.body:
+            for name, value in _assigned_names(statement):
+                if not name.startswith("_"):
+                    found[name] = Evaluator(index).value(value, module, depth + 1)
+        return found
+
+    return index.enums.remembered(id(cls), depth, {}, members)
 
 
 class Evaluator:
@@ -215,7 +232,7 @@ class Evaluator:
                 left = self.value(node.left, module, depth + 1)
                 right = self.value(node.right, module, depth + 1)
                 if isinstance(left, str) and isinstance(right, str):
-                    return left + right
+                    return _joined([left, right])
                 return UNKNOWN
             case ast.UnaryOp(op=ast.USub(), operand=operand):
                 number = self.value(operand, module, depth + 1)
@@ -223,9 +240,9 @@ class Evaluator:
                 return -number if ok else UNKNOWN
             case ast.List() | ast.Tuple() | ast.Set():
                 items = [self.value(item, module, depth + 1) for item in node.elts]
-                return UNKNOWN if any(item is UNKNOWN for item in items) else items
+                return UNKNOWN if any(item is UNKNOWN for item in items) else self._fitted(items)
             case ast.Dict():
-                return self._dict(node, module, depth)
+                return self._fitted(self._dict(node, module, depth))
             case ast.Name(id=name):
                 return self._name(name, module, depth)
             case ast.Attribute():
@@ -236,13 +253,24 @@ class Evaluator:
 
     def text(self, node: ast.expr, module: PyModule) -> str | None:
         """A lenient string for descriptions: unknown f-string parts kept as `{source}`."""
-        if isinstance(node, ast.JoinedStr):
-            return str(self._fstring(node, module, 0, strict=False))
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            left, right = self.text(node.left, module), self.text(node.right, module)
-            return left + right if left is not None and right is not None else None
-        result: Any = self.value(node, module)
-        return str(result) if isinstance(result, str) else None
+        # `"a" + "b" + ...` nests as deep as it is long, so the terms are gathered without recursion.
+        terms: list[ast.expr] = []
+        pending = [node]
+        while pending:
+            term = pending.pop()
+            if isinstance(term, ast.BinOp) and isinstance(term.op, ast.Add):
+                pending += [term.right, term.left]
+            else:
+                terms.append(term)
+        parts: list[str] = []
+        for term in terms:
+            result: Any = self._fstring(term, module, 0, strict=False) \
+                if isinstance(term, ast.JoinedStr) else self.value(term, module)
+            if not isinstance(result, str):
+                return None
+            parts.append(result)
+        joined = _joined(parts)
+        return joined if isinstance(joined, str) else None
 
     def _fstring(self, node: ast.JoinedStr, module: PyModule, depth: int, *, strict: bool) -> Any:
         parts: list[str] = []
@@ -258,7 +286,7 @@ class Evaluator:
                 return UNKNOWN
             else:
                 parts.append("{" + ast.unparse(inner) + "}")
-        return "".join(parts)
+        return _joined(parts)
 
     def _dict(self, node: ast.Dict, module: PyModule, depth: int) -> Any:
         result: dict[str, Any] = {}
@@ -282,16 +310,27 @@ class Evaluator:
         found = self.index.constant(module, name)
         if found is None:
             return UNKNOWN
-        return self.value(found[1], found[0], depth + 1)
+        return self._definition(found[1], found[0], depth + 1)
+
+    def _definition(self, node: ast.expr, module: PyModule, depth: int) -> Any:
+        """The value a name is defined as, worked out once; UNKNOWN inside its own definition."""
+        return self.index.values.remembered(id(node), depth, UNKNOWN,
+                                            lambda: self.value(node, module, depth))
+
+    def _fitted(self, value: list[Any] | dict[Any, Any] | _Unknown) -> Any:
+        """The value, unless it is too big or nested too deep to hand on."""
+        if isinstance(value, _Unknown) or self.index.sizes.fits(value):
+            return value
+        return UNKNOWN
 
     def _attribute(self, node: ast.Attribute, module: PyModule, depth: int) -> Any:
         owner = node.value
         # Enum.MEMBER.value / Enum.MEMBER.name
         if isinstance(owner, ast.Attribute) and node.attr in ("value", "name"):
-            member = self._enum_member(owner, module)
+            member = self._enum_member(owner, module, depth)
             if member is not None:
                 return member[1] if node.attr == "value" else member[0]
-        member = self._enum_member(node, module)
+        member = self._enum_member(node, module, depth)
         if member is not None:
             found = self.index.cls(module, base_name(node.value) or "")
             # A str-mixin enum member is a str, so it stands for its value wherever a str is expected.
@@ -303,23 +342,23 @@ class Evaluator:
             if found_cls is not None:
                 for name, value in (pair for s in found_cls[1].body for pair in _assigned_names(s)):
                     if name == node.attr:
-                        return self.value(value, found_cls[0], depth + 1)
+                        return self._definition(value, found_cls[0], depth + 1)
                 return UNKNOWN
         # `constants.TOOL_NAME`: a module attribute; look the name up across the repo.
         if dotted(owner) is not None:
             found_constant = self.index.constants.get(node.attr)
             if found_constant is not None:
-                return self.value(found_constant[1], found_constant[0], depth + 1)
+                return self._definition(found_constant[1], found_constant[0], depth + 1)
         return UNKNOWN
 
-    def _enum_member(self, node: ast.expr, module: PyModule) -> tuple[str, Any] | None:
+    def _enum_member(self, node: ast.expr, module: PyModule, depth: int) -> tuple[str, Any] | None:
         if not isinstance(node, ast.Attribute):
             return None
         class_name = base_name(node.value)
         found = self.index.cls(module, class_name) if class_name else None
         if found is None or not self.index.is_enum(*found):
             return None
-        members = enum_members(self.index, found[0], found[1])
+        members = enum_members(self.index, found[0], found[1], depth + 1)
         if node.attr not in members or members[node.attr] is UNKNOWN:
             return None
         return node.attr, members[node.attr]
@@ -342,12 +381,18 @@ class Evaluator:
             if isinstance(glue, str) and isinstance(items, list) and all(
                 isinstance(item, str) for item in items
             ):
-                return glue.join(items)
+                return _joined(items, glue)
         if name in ("list", "set", "tuple", "frozenset") and not node.args and not node.keywords:
             return []
         if name == "dict" and not node.args:
             pairs = {kw.arg: self.value(kw.value, module, depth + 1) for kw in node.keywords}
             if all(key is not None for key in pairs) and UNKNOWN not in pairs.values():
-                return pairs
+                return self._fitted(pairs)
         return UNKNOWN
 
+
+def _joined(parts: list[str], glue: str = "") -> str | _Unknown:
+    """The parts joined, unless that would be longer than any value we build."""
+    if sum(len(part) for part in parts) + len(glue) * max(len(parts) - 1, 0) > MAX_VALUE_SIZE:
+        return UNKNOWN
+    return glue.join(parts)

@@ -10,7 +10,7 @@ from tree_sitter import Node
 
 from crawler.extract.ts_parse import FUNCTION_TYPES, named_args, node_text
 from crawler.extract.ts_scope import Bound, FileScope
-from crawler.extract.ts_values import evaluate, object_entries, resolve, string_value
+from crawler.extract.ts_values import MAX_DEPTH, evaluate, object_entries, resolve, string_value
 from crawler.extract.zod_schema import convert, is_raw_shape, shape_schema
 
 HINT_KEYS = ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
@@ -70,25 +70,29 @@ def schema_of(node: Node, scope: FileScope, *, literal_json: bool = False) -> di
     Object literals are zod raw shapes for the McpServer API; the low-level API (literal_json)
     takes JSON Schema literals, though a shape of zod values is still read as one.
     """
-    found = resolve(node, scope)
-    if not isinstance(found, Bound):
-        converted = convert(node, scope)  # `Schema.shape` and other zod-only spellings
-        return None if converted is None else converted.schema
-    node, scope = found.node, found.scope
-    if node.type == "object":
-        if not literal_json or (object_entries(node, scope) and is_raw_shape(node, scope)):
-            return shape_schema(node, scope)
-        value = evaluate(node, scope)
-        if value == {}:
-            return dict(EMPTY_INPUT)
-        return value if isinstance(value, dict) else None
-    if node.type == "call_expression":
+    # A loop, not recursion, through `zodToJsonSchema(...)`: `const S = zodToJsonSchema(S)` is
+    # crawled code too, and must come to an end.
+    for _ in range(MAX_DEPTH):
+        found = resolve(node, scope)
+        if not isinstance(found, Bound):
+            converted = convert(node, scope)  # `Schema.shape` and other zod-only spellings
+            return None if converted is None else converted.schema
+        node, scope = found.node, found.scope
+        if node.type == "object":
+            if not literal_json or (object_entries(node, scope) and is_raw_shape(node, scope)):
+                return shape_schema(node, scope)
+            value = evaluate(node, scope)
+            if value == {}:
+                return dict(EMPTY_INPUT)
+            return value if isinstance(value, dict) else None
+        if node.type != "call_expression":
+            return None
         callee = node.child_by_field_name("function")
         args = named_args(node)
-        if callee is not None and args and _JSON_SCHEMA_CALL.search(node_text(callee)):
-            return schema_of(args[0], scope, literal_json=literal_json)
-        converted = convert(node, scope)
-        return None if converted is None else converted.schema
+        if callee is None or not args or not _JSON_SCHEMA_CALL.search(node_text(callee)):
+            converted = convert(node, scope)
+            return None if converted is None else converted.schema
+        node = args[0]
     return None
 
 

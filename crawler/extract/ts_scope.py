@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node
 
+from crawler.extract.bounds import Sizes
 from crawler.extract.ts_commonjs import (
     assigned_export,
     defined_export,
@@ -25,6 +26,7 @@ from crawler.extract.ts_enums import (
     declared_name,
     export_targets,
 )
+from crawler.extract.ts_memo import FileMemo
 from crawler.extract.ts_parse import FUNCTION_TYPES, ancestors, captures, node_text, parse
 
 _SCOPE_TYPES = frozenset({"statement_block", "program", "class_body", "switch_body"})
@@ -90,6 +92,7 @@ class FileScope:
     """Members of the enum declarations looked at so far, by declaration node id."""
     compiled_enums: dict[int, CompiledEnum] = field(default_factory=dict)
     """The enums compiled JavaScript builds with a function call, by call node id."""
+    memo: FileMemo = field(default_factory=FileMemo)
 
     def enum_members(self, declaration: Node) -> EnumMembers:
         """The members of an enum declared in this file (computed once)."""
@@ -127,6 +130,7 @@ class Project:
 
     def __init__(self) -> None:
         self.files: dict[str, FileScope] = {}
+        self.sizes = Sizes()  # the values and schemas built from these files, each measured once
 
     def add(self, path: str, text: str, grammar: str) -> FileScope:
         """Parse one file and index its declarations."""

@@ -9,11 +9,11 @@ from typing import Any
 
 from tree_sitter import Node
 
+from crawler.extract.ts_literals import UNKNOWN
 from crawler.extract.ts_parse import named_args, node_text, unwrap
 from crawler.extract.ts_scope import Bound, External, FileScope, Namespace
 from crawler.extract.ts_values import (
     MAX_DEPTH,
-    UNKNOWN,
     array_elements,
     closed_enum,
     evaluate,
@@ -77,10 +77,26 @@ def is_zod_namespace(node: Node, scope: FileScope) -> bool:
 
 
 def convert(node: Node, scope: FileScope, depth: int = 0) -> Zod | None:
-    """The JSON Schema of a zod expression, or None when the expression is not zod."""
+    """The JSON Schema of a zod expression, or None when the expression is not zod.
+
+    A schema used in many places is converted once (again only where it is met nearer the top,
+    see bounds.Memo), one met inside its own conversion is None there, and one too big to hand
+    on is left open (`{}`).
+    """
     if depth > MAX_DEPTH:
         return None
     node = unwrap(node)
+    return scope.memo.schemas.remembered(
+        node.id, depth, None, lambda: _fitted(_convert(node, scope, depth), scope))
+
+
+def _fitted(converted: Zod | None, scope: FileScope) -> Zod | None:
+    if converted is None or scope.project.sizes.fits(converted.schema):
+        return converted
+    return Zod({}, converted.optional)
+
+
+def _convert(node: Node, scope: FileScope, depth: int) -> Zod | None:
     if node.type in ("identifier", "member_expression", "subscript_expression"):
         if node.type == "member_expression" and _property(node) == "shape":
             holder = node.child_by_field_name("object")
