@@ -43,6 +43,8 @@ def hint_flags(hints: ToolHints, name_words: Sequence[str], access: Access) -> t
     (worded for the explicit "additive write" pair readOnlyHint=false + destructiveHint=false),
     and idempotentHint=true on a write whose action repeats its effect on every call.
     """
+    if hints.read_only is None and hints.destructive is None and hints.idempotent is not True:
+        return ()  # nothing declared that could contradict: most tools
     flags: list[Flag] = []
     if hints.read_only is True and access is not Access.READ:
         message = (
@@ -57,8 +59,9 @@ def hint_flags(hints: ToolHints, name_words: Sequence[str], access: Access) -> t
         )
         message = f"{declared} but its name, description or parameters say destructive"
         flags.append(Flag(kind=HINTS_FLAG, message=message))
-    action = _repeating_action(name_words)
-    if hints.idempotent is True and access is Access.WRITE and action is not None:
+    repeats = hints.idempotent is True and access is Access.WRITE
+    action = _repeating_action(name_words) if repeats else None
+    if action is not None:
         message = (
             f"declares idempotentHint=true but a '{action}' has a further effect on every call"
         )
@@ -74,7 +77,10 @@ def _repeating_action(words: Sequence[str]) -> str | None:
 
 def audit_hints(tool: ToolRecord, classification: Classification) -> list[Flag]:
     """Flags where the tool's declared hints contradict the classification's access."""
-    return list(hint_flags(tool.hints, split_name(tool_part(tool.name)), classification.access))
+    hints = tool.hints
+    # The name's words matter to idempotentHint alone; splitting it is skipped otherwise.
+    words = split_name(tool_part(tool.name)) if hints.idempotent is True else []
+    return list(hint_flags(hints, words, classification.access))
 
 
 def flag_tool(
@@ -85,8 +91,10 @@ def flag_tool(
     Flags of those two kinds are recomputed (so the audit follows the final access, whoever
     decided it, and calling this twice changes nothing); other flags stay, first, in order.
     """
-    kept = [item for item in classification.flags if item.kind not in _OWN_KINDS]
     found = [*audit_hints(tool, classification), *(scanner or default_scanner()).scan_tool(tool)]
+    if not found and not classification.flags:
+        return classification  # nothing to merge: most tools
+    kept = [item for item in classification.flags if item.kind not in _OWN_KINDS]
     flags = tuple(dict.fromkeys([*kept, *found]))
     if flags == classification.flags:
         return classification

@@ -9,7 +9,7 @@ from typing import Any
 
 from catalog.records import Access, Capability, ToolHints
 from classifier.features import ToolFeatures, text_words
-from classifier.lexicon import Lexicon, Pattern, Phrase, Verb
+from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
 CONJUNCTIONS = frozenset({"and", "or", "then"})
 NEGATORS = frozenset(
@@ -76,7 +76,12 @@ class _IsAction:
         self._lexicon = lexicon
 
     def __call__(self, words: list[str], index: int) -> bool:
-        return _match_at(words, index, self._lexicon) is not None
+        # `_match_at(...) is not None`, without making the token it would return.
+        lexicon = self._lexicon
+        for length in range(min(lexicon.longest_pattern, len(words) - index), 0, -1):
+            if tuple(words[index : index + length]) in lexicon.patterns:
+                return True
+        return words[index] in lexicon.verbs
 
 
 def _match_at(words: Sequence[str], index: int, lexicon: Lexicon) -> _Token | None:
@@ -95,16 +100,19 @@ MEMO_SIZE = 1 << 16
 class _Memo:
     """What one lexicon has already said about a name's words and about sentences."""
 
-    __slots__ = ("leads", "lexicon", "mentions", "names")
+    __slots__ = ("leads", "lexicon", "mentions", "names", "said")
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.names: dict[tuple[str, ...], tuple[tuple[Evidence, ...], tuple[str, ...]]] = {}
         self.leads: dict[str, Verb | None] = {}
         self.mentions: dict[str, tuple[tuple[str, str, Verb], ...]] = {}
+        self.said: dict[tuple[str, str, str, float], Evidence] = {}
 
 
 _MEMOS: dict[int, _Memo] = {}
+_UNSEEN: Any = object()
+"""Not in a memo yet (None is a remembered answer: no verb)."""
 
 
 def _memo(lexicon: Lexicon) -> _Memo:
@@ -195,17 +203,17 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
         leads.append(("description", sentence, lexicon.source_weights[source]))
     counted: set[str] = set()
     memo = _memo(lexicon)
+    lead_weight = lexicon.source_weights["description_lead"]
     for where, text, factor in leads:
-        if text in memo.leads:
-            verb = memo.leads[text]
-        else:
+        verb = memo.leads.get(text, _UNSEEN)
+        if verb is _UNSEEN:
             verb = _bounded(memo.leads)[text] = _lead_verb(text, lexicon)
         if verb is None:
             continue
-        if factor >= lexicon.source_weights["description_lead"]:
+        if factor >= lead_weight:
             actions.append(verb.word)
         counted.add(verb.word)
-        evidence.append(_verb_evidence(verb, f"{where} verb '{verb.word}'", factor))
+        evidence.append(_said(memo, verb, where, verb.word, factor))
     evidence.extend(_phrases(features.description, lexicon))
     evidence.extend(_mentions(features.sentences, counted, memo))
     return evidence, actions
@@ -251,8 +259,9 @@ def _any_phrase(phrases: tuple[Phrase, ...]) -> _AnyPhrase:
             and not _INLINE_FLAGS.search(phrase.regex.pattern)
             for phrase in phrases
         )
-        lowered = re.compile(pattern) if simple else None
-        cached = _AnyPhrase(phrases, re.compile(pattern, re.IGNORECASE), lowered)
+        lowered = first_char_guard(re.compile(pattern)) if simple else None
+        regex = first_char_guard(re.compile(pattern, re.IGNORECASE))
+        cached = _AnyPhrase(phrases, regex, lowered)
         _ANY_PHRASE[id(phrases)] = cached
     return cached
 
@@ -280,7 +289,7 @@ def _mentions(sentences: Iterable[str], counted: set[str], memo: _Memo) -> Itera
             if base in seen:
                 continue
             seen.add(base)
-            yield _verb_evidence(verb, f"description mentions '{word}'", factor)
+            yield _said(memo, verb, "mention", word, factor)
 
 
 def _destructive_words(sentence: str, lexicon: Lexicon) -> tuple[tuple[str, str, Verb], ...]:
@@ -295,6 +304,16 @@ def _destructive_words(sentence: str, lexicon: Lexicon) -> tuple[tuple[str, str,
         if verb.access is Access.DESTRUCTIVE and not _negated(words[:index]):
             found.append((base, word, verb))
     return tuple(found)
+
+
+def _said(memo: _Memo, verb: Verb, where: str, word: str, factor: float) -> Evidence:
+    """The evidence of `verb` said as `word` in a title or description, remembered: it recurs."""
+    key = (verb.word, where, word, factor)
+    found = memo.said.get(key)
+    if found is None:
+        what = f"description mentions '{word}'" if where == "mention" else f"{where} verb '{word}'"
+        found = _bounded(memo.said)[key] = _verb_evidence(verb, what, factor)
+    return found
 
 
 def _negated(before: Sequence[str]) -> bool:
@@ -337,23 +356,35 @@ def _enum_verb(value: str, lexicon: Lexicon) -> Verb | None:
 
 def hint_evidence(hints: ToolHints) -> list[Evidence]:
     """Declared annotations: moderate evidence, never the verdict on their own."""
+    return list(_HINT_EVIDENCE[hints.read_only, hints.destructive])
+
+
+def _hints_evidence(read_only: bool | None, destructive: bool | None) -> tuple[Evidence, ...]:
     evidence: list[Evidence] = []
-    if hints.read_only is True:
+    if read_only is True:
         evidence.append(_hint(Access.READ, HINT_WEIGHT, "readOnlyHint=true"))
-        return evidence
-    if hints.read_only is False:
+        return tuple(evidence)
+    if read_only is False:
         evidence.append(_hint(Access.WRITE, WEAK_HINT_WEIGHT, "readOnlyHint=false"))
-    if hints.destructive is True:
+    if destructive is True:
         evidence.append(_hint(Access.DESTRUCTIVE, HINT_WEIGHT, "destructiveHint=true"))
-    elif hints.destructive is False:
+    elif destructive is False:
         evidence.append(_hint(Access.WRITE, WEAK_HINT_WEIGHT, "destructiveHint=false"))
-    return evidence
+    return tuple(evidence)
 
 
 def _hint(access: Access, weight: float, declared: str) -> Evidence:
     return Evidence(
         access, (), weight, f"declared {declared} → {access.value} (evidence)", from_hints=True
     )
+
+
+_HINT_EVIDENCE = {
+    (read_only, destructive): _hints_evidence(read_only, destructive)
+    for read_only in (True, False, None)
+    for destructive in (True, False, None)
+}
+"""The evidence of every combination of the two hints that count, made once."""
 
 
 def _severity(access: Access) -> int:

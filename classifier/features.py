@@ -24,6 +24,8 @@ _CAMEL = re.compile(
     r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])"
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n\s*[-*•]\s+|\n(?=[A-Z])")
+_SENTENCE_STOP = re.compile(r"(?<=[.!?])\s+")
+"""_SENTENCE_END's first alternative: the only one that can match text without a newline."""
 _TEXT_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 
 
@@ -78,8 +80,10 @@ def strip_prefix(words: list[str], is_action: Callable[[list[str], int], bool]) 
 
 def sentences(text: str) -> list[str]:
     """The sentences of a description (bounded), stripped, empty ones dropped."""
-    parts = _SENTENCE_END.split(text[:MAX_DESCRIPTION_CHARS])
-    return [part.strip() for part in parts if part and part.strip()]
+    text = text[:MAX_DESCRIPTION_CHARS]
+    # Every break but the first kind needs a newline; one-line text is split faster without them.
+    parts = (_SENTENCE_END if "\n" in text else _SENTENCE_STOP).split(text)
+    return [stripped for part in parts if part and (stripped := part.strip())]
 
 
 def text_words(text: str) -> list[str]:
@@ -120,14 +124,15 @@ class ToolFeatures:
 def extract_features(tool: ToolRecord, is_action: Callable[[list[str], int], bool]) -> ToolFeatures:
     """The features of one tool; `is_action(words, i)` says whether words[i] starts an action."""
     all_words, words = _name_parts(tool.name, is_action)
+    # Positional, in field order: keyword arguments make this a third slower.
     return ToolFeatures(
-        name_words=all_words,
-        words=words,
-        title=(tool.title or "")[:200],
-        sentences=tuple(sentences(tool.description)),
-        description=tool.description[:MAX_DESCRIPTION_CHARS],
-        params=tuple(_params(tool.input_schema)),
-        hints=tool.hints,
+        all_words,
+        words,
+        (tool.title or "")[:200],
+        tuple(sentences(tool.description)),
+        tool.description[:MAX_DESCRIPTION_CHARS],
+        tuple(_params(tool.input_schema)),
+        tool.hints,
     )
 
 
@@ -163,24 +168,53 @@ def _walk(schema: Any, depth: int, found: list[Param]) -> None:
             return
         if not isinstance(name, str):
             continue
+        if type(spec) is dict and _NESTED_KEYS.isdisjoint(spec):
+            found.append(_plain_param(name, spec.get("type"), spec.get("description"), depth))
+            continue
         spec = spec if _is_mapping(spec) else {}
-        words, joined = _param_name(name)
-        found.append(
-            Param(
-                name=name,
-                words=words,
-                joined=joined,
-                type=_type_of(spec),
-                description=_text(spec.get("description"))[:MAX_PROPERTY_DESCRIPTION_CHARS],
-                enum=_enum_of(spec),
-                depth=depth,
-            )
-        )
+        found.append(_param(name, spec, depth))
         if "properties" in spec:
             _walk(spec, depth + 1, found)
         items = spec.get("items")
         if _is_mapping(items):
             _walk(items, depth + 1, found)
+
+
+_NESTED_KEYS = frozenset({"properties", "items", "enum", "const", "anyOf", "oneOf"})
+"""Keys that give a parameter an enum or nested parameters; most parameters have none."""
+_PLAIN_PARAMS: dict[tuple[str, Any, Any, int], Param] = {}
+_SIMPLE = frozenset({str, type(None)})
+
+
+def _plain_param(name: str, declared: Any, description: Any, depth: int) -> Param:
+    """A parameter without enum or nesting, remembered: catalogs repeat the same ones endlessly.
+
+    It depends on nothing but these four values. Only strings and None are remembered
+    (hashable, and a list-valued `type` is rare), so the key never holds a mutable value.
+    """
+    spec = {"type": declared, "description": description}
+    if not _SIMPLE.issuperset((type(declared), type(description))):
+        return _param(name, spec, depth)
+    key = (name, declared, description, depth)
+    param = _PLAIN_PARAMS.get(key)
+    if param is None:
+        if len(_PLAIN_PARAMS) >= NAME_CACHE:
+            _PLAIN_PARAMS.clear()  # cheaper than an LRU and as good: it fills again at once
+        param = _PLAIN_PARAMS[key] = _param(name, spec, depth)
+    return param
+
+
+def _param(name: str, spec: Mapping[str, Any], depth: int) -> Param:
+    words, joined = _param_name(name)
+    return Param(
+        name=name,
+        words=words,
+        joined=joined,
+        type=_type_of(spec),
+        description=_text(spec.get("description"))[:MAX_PROPERTY_DESCRIPTION_CHARS],
+        enum=_enum_of(spec),
+        depth=depth,
+    )
 
 
 @lru_cache(maxsize=NAME_CACHE)

@@ -1,7 +1,14 @@
-"""Large batches shared with worker processes: each loads the model once; results come back in order.
+"""Large batches shared with worker processes; results come back in order.
+
+On Linux the workers are forked from this process once its model is loaded: they start at
+once and read the batch from the memory they share with it, so only the classifications
+travel (pickled whole: that is cheaper than rebuilding them here). Elsewhere, or while other
+threads run in this process, workers are spawned and load the model themselves (~2 s).
 
 The main process works too, from the other end of the batch, so a slow worker start costs
 nothing: the workers are only ever handed the next chunk when they are about to need it.
+Chunks start large (the model's batch transform is cheapest on many tools at once) and
+shrink as the batch runs out, so no process waits long for another at the end.
 """
 
 from __future__ import annotations
@@ -9,41 +16,34 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from catalog.records import (
-    Access,
-    Capability,
-    Category,
-    Classification,
-    Flag,
-    Location,
-    LocationKind,
-    Risk,
-    ToolHints,
-    ToolRecord,
-)
+from catalog.records import Classification, Location, LocationKind, ToolHints, ToolRecord
 from classifier.base import collection_paused
 
 if TYPE_CHECKING:
     from classifier.combined import CombinedClassifier
 
 PARALLEL_FROM = 20_000
-"""Distinct tools below which a batch stays in one process: starting a worker costs ~2 s."""
-MAX_CHUNK = 2_000
-MIN_CHUNK = 100
+"""Distinct tools below which a batch stays in one process: it takes ~2 s or less there."""
+MAX_CHUNK = 20_000
+MIN_CHUNK = 250
+RESULT_TURN = 0.0002
+"""Seconds this process's thread holds the interpreter while a worker's results wait to be read."""
 
-# Plain tuples cross the process boundary: unpickling pydantic models costs ~25 µs each.
+# Plain tuples cross the process boundary to a spawned worker: unpickling pydantic models
+# costs more than validating these few fields again.
 _Row = tuple[str, str | None, str, dict[str, Any], dict[str, Any] | None, dict[str, bool]]
-_Verdict = tuple[
-    str, str, str, tuple[str, ...], float, tuple[str, ...], tuple[tuple[str, str, str | None], ...]
-]
 
 _WORKER: CombinedClassifier | None = None
+_TOOLS: Sequence[ToolRecord] = ()
+"""A forked worker's batch: the parent's, as it was when the worker was forked."""
 
 
 def available_cpus() -> int:
@@ -53,6 +53,25 @@ def available_cpus() -> int:
     return os.cpu_count() or 1
 
 
+def start_method() -> str:
+    """How worker processes start: "fork" where that is safe, else "spawn".
+
+    Forking copies only the calling thread, so a lock another thread holds would stay held
+    in the child forever: fork is used only when this process runs no other Python thread,
+    and only on Linux (macOS system libraries are not fork-safe). Native thread pools are
+    no obstacle: OpenBLAS, which numpy and scipy bring, stops its threads before a fork and
+    starts them again when next needed, and the workers run no OpenMP code (the model's
+    work in them is TF-IDF, sparse products and numpy).
+    """
+    if (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    ):
+        return "fork"
+    return "spawn"
+
+
 def classify_in_parallel(
     classifier: CombinedClassifier,
     tools: Sequence[ToolRecord],
@@ -60,46 +79,71 @@ def classify_in_parallel(
     model_dir: Path,
     classify: Callable[[Sequence[ToolRecord]], list[Classification]],
 ) -> list[Classification]:
-    """`classify(tools)`, shared between this process and `workers` spawned processes.
+    """`classify(tools)`, shared between this process and `workers` worker processes.
 
     Every tool's classification depends on its definition alone, so chunks can go anywhere.
     Workers are kept one chunk ahead from the front while this process works from the back;
     a worker that cannot start or dies leaves its chunks to this process.
     """
-    size = max(MIN_CHUNK, min(MAX_CHUNK, len(tools) // (8 * (workers + 1))))
-    chunks = [tools[start : start + size] for start in range(0, len(tools), size)]
-    results: list[list[Classification] | None] = [None] * len(chunks)
-    pool = _pool(classifier, workers, model_dir)
+    method = start_method()
+    pool = _pool(classifier, tools, workers, model_dir, method)
     submitting = pool is not None
-    pending: dict[Future[list[_Verdict]], int] = {}
-    front, back = 0, len(chunks)
+    # The executor's thread reads each worker's results in pieces, waiting for this thread to
+    # let go of the interpreter before each piece (5 ms by default): the worker waits too,
+    # unable to start its next chunk. A shorter turn lets results through as they come.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, RESULT_TURN))
+    participants = workers + 1
+    results: dict[int, list[Classification]] = {}
+    pending: dict[Future[list[Classification]], tuple[int, int]] = {}
+    front, back = 0, len(tools)
     try:
         while front < back or pending:
             while pool is not None and submitting and front < back and len(pending) < 2 * workers:
+                stop = min(back, front + chunk_size(back - front, participants))
                 try:
-                    # A _Chunk arrives in the worker as the list of rows it pickles to.
-                    rows = cast("list[_Row]", _Chunk(chunks[front]))
-                    pending[pool.submit(_classify_rows, rows)] = front
+                    pending[_submit(pool, method, tools, front, stop)] = (front, stop)
                 except (BrokenProcessPool, OSError, RuntimeError):
                     submitting = False  # no worker after all: this process does the rest
                     break
-                front += 1
+                front = stop
             for future in [future for future in pending if future.done()]:
-                index = pending.pop(future)
-                results[index] = _collect(future, chunks[index], classifier.version, classify)
+                start, stop = pending.pop(future)
+                results[start] = _collect(future, tools[start:stop], classify)
             if front < back:
-                back -= 1
-                results[back] = classify(chunks[back])
+                start = max(front, back - chunk_size(back - front, participants))
+                results[start] = classify(tools[start:back])
+                back = start
             elif pending:
                 wait(pending, return_when=FIRST_COMPLETED)
     finally:
+        sys.setswitchinterval(switch_interval)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return [verdict for chunk in results if chunk is not None for verdict in chunk]
+    return [verdict for start in sorted(results) for verdict in results[start]]
 
 
-def _pool(classifier: CombinedClassifier, workers: int, model_dir: Path) -> ProcessPoolExecutor | None:
+def chunk_size(remaining: int, participants: int) -> int:
+    """The next chunk's size: a share of what is left, so chunks shrink as the batch runs out."""
+    return max(MIN_CHUNK, min(MAX_CHUNK, remaining // (2 * participants)))
+
+
+def _pool(
+    classifier: CombinedClassifier,
+    tools: Sequence[ToolRecord],
+    workers: int,
+    model_dir: Path,
+    method: str,
+) -> ProcessPoolExecutor | None:
     try:
+        if method == "fork":
+            # A forked worker inherits these arguments as they are: nothing is pickled.
+            return ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_adopt,
+                initargs=(classifier, tools),
+            )
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
@@ -110,17 +154,35 @@ def _pool(classifier: CombinedClassifier, workers: int, model_dir: Path) -> Proc
         return None
 
 
+def _submit(
+    pool: ProcessPoolExecutor, method: str, tools: Sequence[ToolRecord], start: int, stop: int
+) -> Future[list[Classification]]:
+    if method == "fork":
+        return pool.submit(_classify_range, start, stop)
+    # A _Chunk arrives in the worker as the list of rows it pickles to.
+    return pool.submit(_classify_rows, cast("list[_Row]", _Chunk(tools[start:stop])))
+
+
 def _collect(
-    future: Future[list[_Verdict]],
+    future: Future[list[Classification]],
     chunk: Sequence[ToolRecord],
-    version: str,
     classify: Callable[[Sequence[ToolRecord]], list[Classification]],
 ) -> list[Classification]:
     try:
-        verdicts = future.result()
+        return future.result()
     except (BrokenProcessPool, OSError, pickle.PicklingError):
         return classify(chunk)  # the worker is gone: same answers, computed here
-    return [_classification(verdict, version) for verdict in verdicts]
+
+
+def _adopt(classifier: CombinedClassifier, tools: Sequence[ToolRecord]) -> None:
+    global _WORKER, _TOOLS
+    _WORKER, _TOOLS = classifier, tools
+
+
+def _classify_range(start: int, stop: int) -> list[Classification]:
+    assert _WORKER is not None, "worker not started"
+    with collection_paused():
+        return _WORKER.classify_distinct(_TOOLS[start:stop])
 
 
 def _start_worker(rules: bytes, meta: dict[str, Any], model_dir: str) -> None:
@@ -133,11 +195,10 @@ def _start_worker(rules: bytes, meta: dict[str, Any], model_dir: str) -> None:
     _WORKER = worker
 
 
-def _classify_rows(rows: list[_Row]) -> list[_Verdict]:
+def _classify_rows(rows: list[_Row]) -> list[Classification]:
     assert _WORKER is not None, "worker not started"
     with collection_paused():
-        results = _WORKER.classify_distinct([_tool(row) for row in rows])
-        return [_verdict(result) for result in results]
+        return _WORKER.classify_distinct([_tool(row) for row in rows])
 
 
 class _Chunk:
@@ -183,29 +244,3 @@ def _tool(row: _Row) -> ToolRecord:
 
 
 _NOWHERE = Location(kind=LocationKind.LIVE)
-
-
-def _verdict(result: Classification) -> _Verdict:
-    return (
-        result.access.value,
-        result.risk.value,
-        result.category.value,
-        tuple(capability.value for capability in result.capabilities),
-        result.confidence,
-        result.reasons,
-        tuple((item.kind, item.message, item.span) for item in result.flags),
-    )
-
-
-def _classification(verdict: _Verdict, version: str) -> Classification:
-    access, risk, category, capabilities, confidence, reasons, flags = verdict
-    return Classification(
-        access=Access(access),
-        risk=Risk(risk),
-        category=Category(category),
-        capabilities=tuple(Capability(value) for value in capabilities),
-        confidence=confidence,
-        reasons=reasons,
-        flags=tuple(Flag(kind=kind, message=message, span=span) for kind, message, span in flags),
-        classifier_version=version,
-    )

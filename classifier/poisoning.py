@@ -13,7 +13,7 @@ from typing import Any
 from catalog.errors import ClassifierError
 from catalog.paths import data_dir
 from catalog.records import Flag, ToolRecord
-from classifier.lexicon import read_toml
+from classifier.lexicon import first_char_guard, read_toml
 from classifier.poisoning_hidden import FLAG_KIND, flag, hidden_flags, inert_span, may_hide_content
 from classifier.poisoning_texts import Where, tool_texts, where_text
 
@@ -60,6 +60,12 @@ class TextRule:
 
 _Trigger = tuple[str, frozenset[int]]
 """A trigger substring and the rules it lets run."""
+_Hit = tuple[int, int, str]
+"""A rule that matched a text: its index, how many places, the first match as an inert span."""
+MEMO_SIZE = 1 << 16
+"""Texts whose matches a scanner remembers: parameter names and descriptions recur everywhere."""
+MEMO_MAX_CHARS = 256
+"""Longer texts are scanned afresh each time, so the memo stays small."""
 
 
 class Scanner:
@@ -74,70 +80,112 @@ class Scanner:
         self._by_trigger: tuple[_Trigger, ...] = tuple(
             (trigger, frozenset(found)) for trigger, found in by_trigger.items()
         )
+        self._any_trigger = any_literal(tuple(by_trigger))
+        # The same matches, found sooner: each led by a test of the characters it can start with.
+        self._finders = tuple(first_char_guard(rule.regex) for rule in rules)
+        self._memo: dict[str, tuple[_Hit, ...]] = {}
+
+    def __reduce__(self) -> tuple[type[Scanner], tuple[tuple[TextRule, ...]]]:
+        # Rebuilt from its rules in another process; the memo stays behind.
+        return Scanner, (self.rules,)
 
     def scan_text(self, text: str, where: str, *, tool_text: bool = True) -> list[Flag]:
         """Flags for one text; `where` names it in messages ("description", "parameter `x` description")."""
-        return self._scan(text, where, self._by_trigger, hidden=True, tool_text=tool_text)
+        return self._flags(text, where, self._hits(text, tool_text), hidden=True)
 
     def scan_tool(self, tool: ToolRecord) -> list[Flag]:
         """Flags for a tool's name, title, description and every text in its input and output schemas."""
         texts = tool_texts(tool)
-        # Most tools are clean: one pass over all their text decides which checks can find anything.
-        joined = "\n".join([text for _, text in texts])
-        present = self._present(joined.lower(), self._by_trigger)
-        hidden = may_hide_content(joined)
-        if not present and not hidden:
-            return []
+        # Most tools are clean: one look at all their text decides whether any part can hide content.
+        hidden = may_hide_content("\n".join([text for _, text in texts]))
         flags: list[Flag] = []
+        memo = self._memo
         for where, text in texts:
-            # A trigger absent from the whole is absent from every part: only `present` is tried.
-            flags += self._scan(text, where, present, hidden=hidden, tool_text=True)
+            hits = memo.get(text)
+            if hits is None:
+                hits = self._hits(text, True)
+            if hits or hidden:
+                flags += self._flags(text, where, hits, hidden=hidden)
         return list(dict.fromkeys(flags))
 
     def scan_server(self, instructions: str | None) -> list[Flag]:
         """Flags for a server's instructions, where naming the server's own tools is normal."""
         return self.scan_text(instructions or "", SERVER_WHERE, tool_text=False)
 
-    @staticmethod
-    def _present(lowered: str, triggers: Sequence[_Trigger]) -> list[_Trigger]:
-        # Substring tests are the fastest filter CPython has, and most texts contain no trigger.
-        return [item for item in triggers if item[0] in lowered]
+    def _hits(self, text: str, tool_text: bool) -> tuple[_Hit, ...]:
+        """The rules that match `text`, wherever it sits (tool texts are remembered when short)."""
+        lowered = text.lower()
+        if self._any_trigger is None or self._any_trigger.search(lowered) is None:
+            hits: tuple[_Hit, ...] = ()  # no trigger at all, the usual case: no rule can run
+        else:
+            hits = self._matches(text, lowered, tool_text)
+        if tool_text and len(text) <= MEMO_MAX_CHARS:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()  # cheaper than an LRU and as good: it fills again at once
+            self._memo[text] = hits
+        return hits
 
-    def _scan(
-        self, text: str, where: Where, triggers: Sequence[_Trigger], *, hidden: bool, tool_text: bool
-    ) -> list[Flag]:
-        if not text:
-            return []
+    def _matches(self, text: str, lowered: str, tool_text: bool) -> tuple[_Hit, ...]:
         found: set[int] = set()
-        if triggers:
-            for _, rules in self._present(text.lower(), triggers):
+        for trigger, rules in self._by_trigger:
+            if trigger in lowered:
                 found |= rules
-        triggered = sorted(found)
-        hidden = hidden and may_hide_content(text)
-        if not triggered and not hidden:
-            return []
-        place = inert_span(where_text(where), MAX_WHERE)
-        flags: list[Flag] = []
+        hits: list[_Hit] = []
         taken: list[tuple[int, int]] = []
-        for index in triggered:
+        for index in sorted(found):
             rule = self.rules[index]
             if rule.tools_only and not tool_text:
                 continue
             matches = [
                 match
-                for match in islice(rule.regex.finditer(text), MAX_MATCHES)
+                for match in islice(self._finders[index].finditer(text), MAX_MATCHES)
                 if not _benign(rule, match) and not _overlaps(match.span(), taken)
             ]
-            if not matches:
-                continue
-            taken += [match.span() for match in matches]
+            if matches:
+                taken += [match.span() for match in matches]
+                hits.append((index, len(matches), inert_span(matches[0].group())))
+        return tuple(hits)
+
+    def _flags(self, text: str, where: Where, hits: tuple[_Hit, ...], *, hidden: bool) -> list[Flag]:
+        hidden = hidden and may_hide_content(text)
+        if not hits and not hidden:
+            return []
+        place = inert_span(where_text(where), MAX_WHERE)
+        flags: list[Flag] = []
+        for index, count, span in hits:
+            rule = self.rules[index]
             sentence = rule.message.replace("{where}", place)
-            if len(matches) > 1:
-                sentence += f" ({len(matches)} places)"
-            flags.append(flag(rule.severity, sentence, inert_span(matches[0].group())))
+            if count > 1:
+                sentence += f" ({count} places)"
+            flags.append(flag(rule.severity, sentence, span))
         if hidden:
             flags += hidden_flags(text, place)
         return list(dict.fromkeys(flags))
+
+
+def any_literal(literals: Sequence[str]) -> re.Pattern[str] | None:
+    """A regex that finds a text containing any of `literals` (None when there are none).
+
+    The literals share their prefixes in a trie, so each position of the text costs a few
+    character tests rather than one test per literal. It matches exactly where some literal
+    starts: the same verdict as `any(literal in text for literal in literals)`.
+    """
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a literal ends here
+    return re.compile(_trie_pattern(trie)) if trie else None
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    # A literal ends here and a longer one goes on: finding the shorter one is enough.
+    return "" if "" in node else body
 
 
 def _benign(rule: TextRule, match: re.Match[str]) -> bool:

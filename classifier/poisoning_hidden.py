@@ -47,6 +47,11 @@ _ANSI = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9a\x9c-\x9f]|\r(?!\n)")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{" + str(BASE64_MIN) + r",}={0,2}")
+_ESCAPE_OR_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Where, in ASCII text, _ANSI or _CONTROL could match: at the escape byte or another control
+character (carriage return included; tab and newline are neither)."""
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{" + str(BASE64_MIN) + "}")
+"""Where _BASE64 could match: a run of its characters this long (tried only where a run starts)."""
 _PLAIN = re.compile(r"[ -~]*")
 """Printable ASCII: nothing to escape."""
 _LOWER, _UPPER, _DIGIT = re.compile("[a-z]"), re.compile("[A-Z]"), re.compile("[0-9]")
@@ -101,12 +106,16 @@ def hidden_flags(text: str, where: str) -> list[Flag]:
 
 def may_hide_content(text: str) -> bool:
     """False when `text` certainly holds nothing hidden_flags would report (a cheap pre-check)."""
+    if not text.isascii() or "<!--" in text:
+        return True
+    if _ESCAPE_OR_CONTROL.search(text) is None and (
+        len(text) < BASE64_MIN or _BASE64_RUN.search(text) is None
+    ):
+        return False  # no escape or control character and no base64-length run: the usual case
     return (
-        not text.isascii()
-        or _ANSI.search(text) is not None
+        _ANSI.search(text) is not None
         or _CONTROL.search(text) is not None
         or (len(text) >= BASE64_MIN and _BASE64.search(text) is not None)
-        or "<!--" in text
     )
 
 

@@ -21,6 +21,8 @@ _NESTING = frozenset(
     (*_VALUE_KEYS, "properties", *_SCHEMA_BRANCHES, *_SCHEMA_LISTS, *_SCHEMA_MAPS)
 )
 """The keys below which a schema can hold further text."""
+_DEEPER = frozenset((*_SCHEMA_BRANCHES, *_SCHEMA_LISTS, *_SCHEMA_MAPS))
+"""The keys of subschemas other than properties: most schemas have none."""
 
 Where = str | tuple[str, ...]
 """Where a text sits: a sentence, or the parts of one, put together only if a flag needs it."""
@@ -43,7 +45,7 @@ def schema_texts(schema: Any, root: str, prefix: str) -> Texts:
     """(where, text) for the first MAX_SCHEMA_TEXTS human-readable strings of a JSON Schema."""
     found: Texts = []
     _walk(schema, root, prefix, "", 0, found)
-    return found[:MAX_SCHEMA_TEXTS]
+    return found if len(found) <= MAX_SCHEMA_TEXTS else found[:MAX_SCHEMA_TEXTS]
 
 
 def where_text(where: Where) -> str:
@@ -86,6 +88,8 @@ def _walk(schema: Any, root: str, prefix: str, path: str, depth: int, found: Tex
                         found.append((("key", root, prefix, child, key), value))
             else:
                 _walk(spec, root, prefix, child, depth + 1, found)
+    if _DEEPER.isdisjoint(schema):
+        return  # an object with properties only, the usual top level
     for key in _SCHEMA_BRANCHES:
         if key in schema:
             _walk(schema[key], root, prefix, path, depth + 1, found)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +25,14 @@ def category_of(access: Access, capabilities: Iterable[Capability]) -> Category:
         return Category.FINANCIAL
     if Capability.EXECUTES_CODE in present:
         return Category.EXECUTE
-    return Category(access.value.capitalize())
+    category = _ACCESS_CATEGORY.get(access)
+    if category is None:
+        category = _ACCESS_CATEGORY[access] = Category(access.value.capitalize())
+    return category
+
+
+_ACCESS_CATEGORY: dict[Access, Category] = {}
+"""Each access class's own category, looked up once (an Enum lookup by value is slow)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +51,25 @@ class RiskTable:
     by_category: Mapping[Category, Risk]
     by_access: Mapping[Access, Risk]
     raises: tuple[Raise, ...]
+    _assessed: dict[tuple[Access, Category, frozenset[Capability]], tuple[Risk, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Verdicts already assessed: a handful of combinations covers a whole catalog."""
 
     def assess(
         self, access: Access, category: Category, capabilities: Iterable[Capability]
     ) -> tuple[Risk, str]:
         """The highest risk the table gives, and a reason naming the row that decided it."""
-        present = set(capabilities)
+        present = frozenset(capabilities)
+        key = (access, category, present)
+        assessed = self._assessed.get(key)
+        if assessed is None:
+            assessed = self._assessed[key] = self._assess(access, category, present)
+        return assessed
+
+    def _assess(
+        self, access: Access, category: Category, present: frozenset[Capability]
+    ) -> tuple[Risk, str]:
         risk = self.by_category[category]
         reason = f"category {category.value} → {risk.value} (risk table)"
         if _RANK[self.by_access[access]] > _RANK[risk]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import re
@@ -15,12 +16,11 @@ from catalog.records import Access, ToolRecord
 from classifier.evidence import Evidence
 from classifier.features import ToolFeatures
 from classifier.lexicon import Lexicon
-from classifier.rules import RulesClassifier, decide
+from classifier.rules import RulesClassifier, confidence_of, rank
 
 MODEL_TEXT_CHARS = 1000
 """The description's first characters feed the model: the action is stated early."""
 ACCESS_ORDER: tuple[Access, ...] = tuple(Access)
-_SEVERITY = {access: rank for rank, access in enumerate(Access)}
 
 RULE_FEATURE_NAMES: tuple[str, ...] = (
     *(f"rules {source} evidence for {access.value}" for source in ("name", "text", "other") for access in Access),
@@ -64,17 +64,18 @@ def gather(rules: RulesClassifier, tool: ToolRecord) -> Signals:
     scores = _scores(evidence)
     plain = [item for item in evidence if not item.from_hints]
     verdict, margin, confidence = _rules_verdict(plain)
+    # Positional: keyword arguments would make this, done once per tool, a third slower.
     return Signals(
-        features=features,
-        evidence=tuple(evidence),
-        actions=tuple(actions),
-        verdict=verdict,
-        margin=margin,
-        confidence=confidence,
-        name_text=" ".join(features.words),
-        body_text=_body_text(features),
-        params_text=_params_text(features),
-        numbers=_numbers(scores, verdict, margin, features),
+        features,
+        tuple(evidence),
+        tuple(actions),
+        verdict,
+        margin,
+        confidence,
+        " ".join(features.words),
+        _body_text(features),
+        _params_text(features),
+        _numbers(scores, verdict, margin, features),
     )
 
 
@@ -89,60 +90,69 @@ def hidden_hints(signals: Signals) -> Signals:
 
 
 def _rules_verdict(plain: Sequence[Evidence]) -> tuple[Access | None, float, float]:
-    totals = dict.fromkeys(ACCESS_ORDER, 0.0)
-    for item in plain:
-        if item.access is not None:
-            totals[item.access] += item.weight
-    if max(totals.values()) <= 0:
+    verdict, top, margin = rank(plain)
+    if top <= 0:
         return None, 0.0, 0.0
-    ranked = sorted(ACCESS_ORDER, key=lambda access: (totals[access], _SEVERITY[access]), reverse=True)
-    verdict, confidence = decide(plain)
-    return verdict, totals[ranked[0]] - totals[ranked[1]], confidence
+    return verdict, margin, confidence_of(plain, verdict, margin)
 
 
-def _scores(evidence: Sequence[Evidence]) -> dict[tuple[str, Access], float]:
-    scores: dict[tuple[str, Access], float] = {}
+def _scores(evidence: Sequence[Evidence]) -> list[float]:
+    """Evidence weight by (source, access), hints left out, in RULE_FEATURE_NAMES order."""
+    scores = [0.0] * (len(_SOURCES) * len(ACCESS_ORDER))
     for item in evidence:
         if item.access is None or item.from_hints:
             continue
-        source = _source(item.reason)
-        scores[source, item.access] = scores.get((source, item.access), 0.0) + item.weight
+        scores[_source(item.reason) + _ACCESS_INDEX[item.access]] += item.weight
     return scores
 
 
-def _source(reason: str) -> str:
+_SOURCES = ("name", "text", "other")
+_ACCESS_INDEX = {access: index for index, access in enumerate(ACCESS_ORDER)}
+_NAME, _TEXT, _OTHER = (index * len(ACCESS_ORDER) for index in range(len(_SOURCES)))
+
+
+def _source(reason: str) -> int:
+    """Where in the scores a reason's source starts."""
     if reason.startswith("name "):
-        return "name"
+        return _NAME
     if reason.startswith(("title ", "description ")):
-        return "text"
-    return "other"
+        return _TEXT
+    return _OTHER
 
 
 def _numbers(
-    scores: dict[tuple[str, Access], float],
-    verdict: Access | None,
-    margin: float,
-    features: ToolFeatures,
+    scores: list[float], verdict: Access | None, margin: float, features: ToolFeatures
 ) -> tuple[float, ...]:
     hints = features.hints
+    declared = (hints.read_only, hints.destructive, hints.idempotent, hints.open_world)
     # log1p keeps a pile of weak mentions from outweighing one strong name verb.
-    evidence = [
-        math.log1p(scores.get((source, access), 0.0))
-        for source in ("name", "text", "other")
-        for access in ACCESS_ORDER
-    ]
     return (
-        *evidence,
-        *(1.0 if verdict is access else 0.0 for access in ACCESS_ORDER),
+        *map(math.log1p, scores),
+        *_VERDICT[verdict],
         math.log1p(margin),
         1.0 if verdict is None else 0.0,
-        float(hints.read_only is True),
-        float(hints.read_only is False),
-        float(hints.destructive is True),
-        float(hints.destructive is False),
-        float(hints.idempotent is True),
-        float(hints.open_world is True),
+        *_DECLARED[declared],
     )
+
+
+_VERDICT = {
+    verdict: tuple(1.0 if verdict is access else 0.0 for access in ACCESS_ORDER)
+    for verdict in (*ACCESS_ORDER, None)
+}
+_DECLARED = {
+    (read_only, destructive, idempotent, open_world): (
+        float(read_only is True),
+        float(read_only is False),
+        float(destructive is True),
+        float(destructive is False),
+        float(idempotent is True),
+        float(open_world is True),
+    )
+    for read_only, destructive, idempotent, open_world in itertools.product(
+        (True, False, None), repeat=4
+    )
+}
+"""The hint numbers of every combination of declared (or absent) hints, worked out once."""
 
 
 def _body_text(features: ToolFeatures) -> str:
