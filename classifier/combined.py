@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from catalog.errors import ClassifierError
-from catalog.records import Access, Classification, ToolRecord
-from classifier.base import Classifier, collection_paused
+from catalog.records import Access, Capability, Classification, ToolRecord
+from classifier.base import Classifier, collection_paused, distinct_definitions
 from classifier.parallel import PARALLEL_FROM, available_cpus, classify_in_parallel
 from classifier.rules import NO_EVIDENCE_REASON, RulesClassifier, decide
 from classifier.signals import Signals, gather, lexicon_digest
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the model module imports scikit-learn; it is loaded only wh
 META_FILE = "meta.json"
 TOP_TERMS = 3
 _SEVERITY = {access: rank for rank, access in enumerate(Access)}
+_CAPABILITY_INDEX = {capability: index for index, capability in enumerate(Capability)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +48,79 @@ class Policy:
             raise ClassifierError("model metadata has a malformed `policy`; retrain the model") from None
 
 
+@dataclass(frozen=True, slots=True)
+class CapabilityRule:
+    """How the capability model changes one capability of the rules' verdict.
+
+    The capability is added once the model's probability reaches `add_from` (never when None),
+    and a capability the rules found is dropped when the probability is below `veto_below`.
+    """
+
+    add_from: float | None = None
+    veto_below: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityPolicy:
+    """Per capability, how the rules' capabilities and the capability model's probabilities combine.
+
+    Chosen by cross-validation at training time and stored in meta.json (`capability_policy`);
+    a capability it does not name comes from the rules alone.
+    """
+
+    rules: tuple[tuple[Capability, CapabilityRule], ...] = ()
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> CapabilityPolicy:
+        """The capability policy recorded with a model."""
+        recorded = meta.get("capability_policy")
+        if not isinstance(recorded, Mapping):
+            raise ClassifierError("model metadata has no `capability_policy`; retrain the model")
+        try:
+            rules = [(Capability(name), _capability_rule(rule)) for name, rule in recorded.items()]
+        except (KeyError, TypeError, ValueError):
+            raise ClassifierError("model metadata has a malformed `capability_policy`; retrain the model") from None
+        return cls(tuple(sorted(rules, key=lambda pair: _CAPABILITY_INDEX[pair[0]])))
+
+    def to_meta(self) -> dict[str, dict[str, float | None]]:
+        """The form meta.json keeps."""
+        return {cap.value: {"add_from": rule.add_from, "veto_below": rule.veto_below} for cap, rule in self.rules}
+
+    def decide(self, found: Sequence[Capability], chances: Sequence[float]) -> tuple[tuple[Capability, ...], list[str]]:
+        """The capabilities once the model's `chances` (in Capability order) are applied to the
+        rules' `found`, and a reason for each change the model made."""
+        kept = set(found)
+        changes: list[str] = []
+        for capability, rule in self.rules:
+            chance = chances[_CAPABILITY_INDEX[capability]]
+            if capability in kept:
+                if chance < rule.veto_below:
+                    kept.discard(capability)
+                    changes.append(f"model: {chance:.2f} {capability.value} → dropped")
+            elif rule.add_from is not None and chance >= rule.add_from:
+                kept.add(capability)
+                changes.append(f"model: {chance:.2f} {capability.value}")
+        return tuple(sorted(kept)), changes
+
+
+def _capability_rule(recorded: Any) -> CapabilityRule:
+    add_from, veto_below = recorded["add_from"], float(recorded["veto_below"])
+    rule = CapabilityRule(None if add_from is None else float(add_from), veto_below)
+    # A drop threshold above the add threshold would contradict itself between the two.
+    if not 0.0 <= veto_below <= (1.0 if rule.add_from is None else rule.add_from) <= 1.0:
+        raise ValueError("thresholds are probabilities, the drop one at most the add one")
+    return rule
+
+
 class CombinedClassifier(Classifier):
     """Labels tools with the rules when they are sure and with the model otherwise.
 
     Declared hints are features of the model and evidence for the rules, never the verdict:
-    the rules' strength is measured without them. Capabilities, category and risk always come
-    from the rules' data and the risk table, so the same access gives the same risk anywhere.
+    the rules' strength is measured without them. Where the model decides access, its capability
+    part may change the rules' capabilities (`CapabilityPolicy`); where the rules decide alone the
+    model is not run (that is what keeps it cheap) and capabilities are the rules'. Category and
+    risk follow from access and capabilities by the risk table, so the same verdict gives the
+    same risk anywhere.
     """
 
     def __init__(
@@ -74,6 +142,7 @@ class CombinedClassifier(Classifier):
         self.rules = rules
         self.meta = dict(meta)
         self.policy = Policy.from_meta(meta)
+        self.capability_policy = CapabilityPolicy.from_meta(meta)
         self._model = model
         self._model_dir = model_dir
         self.version = combined_version(rules.version, meta)
@@ -101,15 +170,7 @@ class CombinedClassifier(Classifier):
     def classify_all(self, tools: Sequence[ToolRecord]) -> list[Classification]:
         """One classification per tool; identical definitions are classified once."""
         with collection_paused():
-            unique: list[ToolRecord] = []
-            index_of: dict[str, int] = {}
-            positions: list[int] = []
-            for tool in tools:
-                key = _definition_key(tool)
-                if key not in index_of:
-                    index_of[key] = len(unique)
-                    unique.append(tool)
-                positions.append(index_of[key])
+            unique, positions = distinct_definitions(tools)
             verdicts = self._classify_unique(unique)
             return [verdicts[position] for position in positions]
 
@@ -137,9 +198,11 @@ class CombinedClassifier(Classifier):
             prediction = self.model.predict([signals[index] for index in undecided])
             chosen = [self._choice(prediction, row) for row in range(len(undecided))]
             terms = self.model.top_terms_all(prediction, [access for access, _ in chosen], TOP_TERMS)
+            chances = self.model.capability_chances(prediction)
             for row, index in enumerate(undecided):
                 access, probability = chosen[row]
-                results[index] = self._by_model(signals[index], access, probability, terms[row])
+                capability_chances = None if chances is None else chances[row]
+                results[index] = self._by_model(signals[index], access, probability, terms[row], capability_chances)
         # The hints audit and suspicious-instruction flags are the rules' business, whoever decided.
         return [self.rules.flag(tool, results[index]) for index, tool in enumerate(tools)]
 
@@ -159,27 +222,55 @@ class CombinedClassifier(Classifier):
         return access, probabilities[access]
 
     def _by_model(
-        self, signals: Signals, access: Access, probability: float, terms: Sequence[str]
+        self,
+        signals: Signals,
+        access: Access,
+        probability: float,
+        terms: Sequence[str],
+        capability_chances: Sequence[float] | None,
     ) -> Classification:
         lead = f"model: {probability:.2f} {access.value}"
         if terms:
             lead += f"; top terms: {', '.join(terms)}"
-        return self._label(signals, access, round(probability, 3), lead)
+        return self._label(signals, access, round(probability, 3), lead, capability_chances)
 
-    def _label(self, signals: Signals, access: Access, confidence: float, lead: str) -> Classification:
-        result = self.rules.label(
+    def _label(
+        self,
+        signals: Signals,
+        access: Access,
+        confidence: float,
+        lead: str,
+        capability_chances: Sequence[float] | None = None,
+    ) -> Classification:
+        result = self._rules_label(signals, access, confidence, [lead])
+        if capability_chances is not None:
+            capabilities, changes = self.capability_policy.decide(result.capabilities, capability_chances)
+            if changes:
+                # The access reason stays first; the model's capability changes come next.
+                result = self._rules_label(signals, access, confidence, [lead, *changes], capabilities)
+        if NO_EVIDENCE_REASON in result.reasons:
+            reasons = tuple(reason for reason in result.reasons if reason != NO_EVIDENCE_REASON)
+            result = result.model_copy(update={"reasons": reasons})
+        return result
+
+    def _rules_label(
+        self,
+        signals: Signals,
+        access: Access,
+        confidence: float,
+        lead: Sequence[str],
+        capabilities: Sequence[Capability] | None = None,
+    ) -> Classification:
+        return self.rules.label(
             signals.features,
             list(signals.evidence),
             list(signals.actions),
             access,
             min(max(confidence, 0.0), 1.0),
-            lead=[lead],
+            lead=lead,
             version=self.version,
+            capabilities=capabilities,
         )
-        if NO_EVIDENCE_REASON in result.reasons:
-            reasons = tuple(reason for reason in result.reasons if reason != NO_EVIDENCE_REASON)
-            result = result.model_copy(update={"reasons": reasons})
-        return result
 
 
 def rules_decide(signals: Signals, policy: Policy) -> bool:
@@ -209,20 +300,3 @@ def combined_version(rules_version: str, meta: Mapping[str, Any]) -> str:
     if not isinstance(model_version, str) or not isinstance(data_hash, str):
         raise ClassifierError("model metadata lacks model_version or data_sha256; retrain the model")
     return f"{rules_version}+{model_version}-{data_hash[:8]}"
-
-
-def _definition_key(tool: ToolRecord) -> str:
-    # Everything the verdict and its flags read, in order: the order of a schema's properties
-    # decides which parameter a reason names, so it is part of the key. repr is exact for
-    # JSON values (True and 1, 1 and 1.0 stay apart) and twice as fast as json.dumps.
-    hints = tool.hints
-    return repr(
-        (
-            tool.name,
-            tool.title,
-            tool.description,
-            tool.input_schema,
-            tool.output_schema,
-            (hints.read_only, hints.destructive, hints.idempotent, hints.open_world),
-        )
-    )

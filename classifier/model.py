@@ -1,17 +1,21 @@
 """The scikit-learn access model: its pipeline, batch prediction, explanations and skops files.
 
-This is the one module that imports scikit-learn; the rest of the catalog reaches it lazily.
+This module and the capability model beside it are the only ones that import scikit-learn;
+the rest of the catalog reaches them lazily.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sklearn
@@ -26,10 +30,12 @@ from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils import check_array
 
 from catalog.errors import ClassifierError
-from catalog.records import Access
+from catalog.records import Access, Capability
+from classifier.capability_model import CapabilityModel, fit_capabilities, verified_capability_model
+from classifier.combined import CapabilityPolicy
 from classifier.signals import HINT_FEATURES, RULE_FEATURE_NAMES, Signals, hidden_hints
 
-MODEL_VERSION = "access-1"
+MODEL_VERSION = "access-2"
 """Bumped whenever the inputs or the pipeline's shape change: older files are then refused."""
 MODEL_FILE = "access.skops"
 META_FILE = "meta.json"
@@ -39,6 +45,8 @@ TEXT_COLUMNS = ("name", "body", "params")
 # skops trusts scikit-learn, numpy and scipy types by default; nothing else may be in a model file.
 EXTRA_TRUSTED_TYPES: frozenset[str] = frozenset()
 _TOKEN = r"(?u)\b[A-Za-z][A-Za-z0-9']+\b"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_Target = TypeVar("_Target")
 
 
 def build_pipeline(c: float = DEFAULT_C) -> Pipeline:
@@ -78,11 +86,7 @@ def fit(signals: Sequence[Signals], labels: Sequence[Access], c: float = DEFAULT
     """
     if len(set(labels)) < 2:
         raise ClassifierError("training needs examples of at least two access classes")
-    shown, targets = list(signals), list(labels)
-    for item, label in zip(signals, labels, strict=True):
-        if any(item.numbers[-HINT_FEATURES:]):
-            shown.append(hidden_hints(item))
-            targets.append(label)
+    shown, targets = with_hidden_hints(signals, labels)
     pipeline = build_pipeline(c)
     pipeline.fit(model_inputs(shown), [label.value for label in targets])
     for _, transformer, _ in pipeline.named_steps["features"].transformers_:
@@ -90,6 +94,30 @@ def fit(signals: Sequence[Signals], labels: Sequence[Access], c: float = DEFAULT
         if isinstance(transformer, TfidfVectorizer):
             transformer.stop_words_ = None
     return pipeline
+
+
+def fit_capability_model(
+    model: AccessModel, signals: Sequence[Signals], found: Sequence[frozenset[Capability] | None]
+) -> CapabilityModel:
+    """The capability model over `model`'s features, fitted on the rows whose capabilities are labelled."""
+    labelled = [(item, caps) for item, caps in zip(signals, found, strict=True) if caps is not None]
+    if not labelled:
+        return CapabilityModel({})
+    shown, targets = with_hidden_hints([item for item, _ in labelled], [caps for _, caps in labelled])
+    matrix = model.transform(model_inputs(shown))
+    return CapabilityModel(fit_capabilities(matrix, targets, RANDOM_STATE))
+
+
+def with_hidden_hints(
+    signals: Sequence[Signals], targets: Sequence[_Target]
+) -> tuple[list[Signals], list[_Target]]:
+    """Every row, then every row that declares hints again with its hints hidden (see `fit`)."""
+    shown, shown_targets = list(signals), list(targets)
+    for item, target in zip(signals, targets, strict=True):
+        if any(item.numbers[-HINT_FEATURES:]):
+            shown.append(hidden_hints(item))
+            shown_targets.append(target)
+    return shown, shown_targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +133,12 @@ class Prediction:
 class AccessModel:
     """A fitted pipeline with its metadata; predicts and explains in batches."""
 
-    def __init__(self, pipeline: Pipeline, meta: Mapping[str, Any]) -> None:
+    def __init__(
+        self, pipeline: Pipeline, meta: Mapping[str, Any], capabilities: CapabilityModel | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.meta = dict(meta)
+        self.capabilities = capabilities
         linear: LogisticRegression = pipeline.named_steps["model"]
         self.classes = tuple(Access(value) for value in linear.classes_)
         names = pipeline.named_steps["features"].get_feature_names_out()
@@ -132,7 +163,8 @@ class AccessModel:
         The same as the column transformer's own `transform`, row for row and byte for byte:
         a TF-IDF row depends on its text alone. Names repeat across a batch (one product's
         tools, or the same server under several keys), and their character n-grams are the
-        costliest part of the model's input.
+        costliest part of the model's input; a column that repeats keeps its rows for the
+        next batch too (a large batch goes through in several).
         """
         columns: ColumnTransformer = self.pipeline.named_steps["features"]
         if self._blocks is None:
@@ -142,7 +174,10 @@ class AccessModel:
             part = inputs[:, column]
             if isinstance(transformer, TfidfVectorizer):
                 distinct, rows = _distinct(part)
-                blocks.append(transformer.transform(distinct)[rows])
+                if len(distinct) * 2 <= len(part):
+                    blocks.append(_kept_rows(transformer).transform(distinct)[rows])
+                else:
+                    blocks.append(_in_vocabulary(transformer).transform(distinct)[rows])
             else:
                 blocks.append(transformer.transform(part))
         # What ColumnTransformer._hstack does for a sparse output.
@@ -154,6 +189,13 @@ class AccessModel:
         linear: LogisticRegression = self.pipeline.named_steps["model"]
         probabilities = np.asarray(linear.predict_proba(transformed), dtype=np.float64)
         return Prediction(self.classes, probabilities, transformed)
+
+    def capability_chances(self, prediction: Prediction) -> list[list[float]] | None:
+        """Every row's probability of each capability (in Capability order); None without a capability model."""
+        if self.capabilities is None:
+            return None
+        chances: list[list[float]] = self.capabilities.probabilities(prediction.transformed).tolist()
+        return chances
 
     def top_terms(self, prediction: Prediction, row: int, access: Access, count: int = 3) -> list[str]:
         """The features that pushed this row most towards `access`, words before rule numbers.
@@ -180,17 +222,19 @@ class AccessModel:
         ranked = columns[order].tolist()
         bounds = np.searchsorted(rows[order], np.arange(len(accesses) + 1)).tolist()
         return [
-            self._first_names(ranked[bounds[row] : bounds[row + 1]], count)
+            self._first_names(ranked, bounds[row], bounds[row + 1], count)
             for row in range(len(accesses))
         ]
 
-    def _first_names(self, columns: list[int], count: int) -> list[str]:
+    def _first_names(self, ranked: list[int], start: int, stop: int, count: int) -> list[str]:
+        """The first `count` distinct words among ranked[start:stop], else its first rule names."""
+        names = self._names
         words: list[str] = []
         rules: list[str] = []
-        for column in columns:
+        for position in range(start, stop):
             if len(words) >= count:
                 break
-            name = self._names[column]
+            name = names[ranked[position]]
             if name in words:
                 continue
             (rules if name in _RULE_NAMES else words).append(name)
@@ -225,6 +269,98 @@ def _distinct(values: NDArray[Any]) -> tuple[list[Any], NDArray[np.intp]]:
     return list(first), rows
 
 
+def _kept_rows(vectorizer: TfidfVectorizer) -> _KeptRows:
+    """The rows `vectorizer` has made for texts of repeating columns, kept across batches."""
+    kept = _KEPT.get(id(vectorizer))
+    if kept is None or kept.vectorizer is not vectorizer:
+        kept = _KEPT[id(vectorizer)] = _KeptRows(vectorizer)
+    return kept
+
+
+class _KeptRows:
+    """A vectorizer's transform that remembers each text's row (its data and column indices)."""
+
+    LIMIT = 1 << 16
+    """Texts remembered at most: past that the memory starts again."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.vectorizer = vectorizer
+        self.rows: dict[str, tuple[NDArray[Any], NDArray[Any]]] = {}
+        self.made: Any = None
+        """The last matrix the vectorizer made: matrices of kept rows are made like it."""
+
+    def transform(self, texts: list[str]) -> Any:
+        """`vectorizer.transform(texts)`, the same arrays, from kept rows where there are some."""
+        missing = [text for text in dict.fromkeys(texts) if text not in self.rows]
+        if missing:
+            made = self.made = _in_vocabulary(self.vectorizer).transform(missing)
+            if len(self.rows) + len(missing) > self.LIMIT:
+                self.rows = {text: self.rows[text] for text in texts if text in self.rows}
+            bounds = made.indptr.tolist()
+            for index, text in enumerate(missing):
+                start, stop = bounds[index], bounds[index + 1]
+                # Copies: a view would keep the whole matrix alive.
+                self.rows[text] = (made.data[start:stop].copy(), made.indices[start:stop].copy())
+        rows = [self.rows[text] for text in texts]
+        made = self.made
+        indptr = np.zeros(len(rows) + 1, dtype=made.indptr.dtype)
+        np.cumsum([len(data) for data, _ in rows], out=indptr[1:])
+        data = np.concatenate([data for data, _ in rows])
+        indices = np.concatenate([indices for _, indices in rows])
+        return type(made)((data, indices, indptr), shape=(len(rows), made.shape[1]))
+
+
+_KEPT: dict[int, _KeptRows] = {}
+
+
+def _in_vocabulary(vectorizer: TfidfVectorizer) -> TfidfVectorizer:
+    """`vectorizer`, or for words and word pairs a copy whose analyzer leaves out unknown terms.
+
+    Its transform counts unknown terms nowhere anyway; leaving them out early spares looking
+    up (and failing on) most word pairs, which are unknown. The matrices are the same.
+    """
+    cached = _PRUNED.get(id(vectorizer))
+    if cached is None or cached[0] is not vectorizer:
+        pruned = vectorizer
+        if vectorizer.analyzer == "word" and vectorizer.ngram_range == (1, 2):
+            pruned = copy.copy(vectorizer)
+            pruned.analyzer = _KnownTerms(vectorizer)
+        cached = _PRUNED[id(vectorizer)] = (vectorizer, pruned)
+    return cached[1]
+
+
+_PRUNED: dict[int, tuple[TfidfVectorizer, TfidfVectorizer]] = {}
+
+
+class _KnownTerms:
+    """A word analyzer's words then word pairs (its own steps, in its order), unknown terms left out."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.preprocess = vectorizer.build_preprocessor()
+        self.tokenize = vectorizer.build_tokenizer()
+        self.stop_words = vectorizer.get_stop_words()
+        self.known: Mapping[str, int] = vectorizer.vocabulary_
+        # Every way a known term could begin with a whole token and a space: a pair can only be
+        # known when its first token is one of these.
+        self.firsts = frozenset(
+            term[:index] for term in self.known for index, char in enumerate(term) if char == " "
+        )
+
+    def __call__(self, document: str) -> list[str]:
+        tokens = self.tokenize(self.preprocess(document))
+        if self.stop_words is not None:
+            tokens = [token for token in tokens if token not in self.stop_words]
+        known = self.known
+        terms = [token for token in tokens if token in known]
+        firsts = self.firsts
+        terms += [
+            pair
+            for first, second in pairwise(tokens)
+            if first in firsts and (pair := f"{first} {second}") in known
+        ]
+        return terms
+
+
 def _readable(feature: str) -> str:
     block, _, term = feature.partition("__")
     if block == "name_chars":
@@ -242,13 +378,24 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def save(pipeline: Pipeline, meta: Mapping[str, Any], directory: Path) -> Path:
+def save(model: AccessModel, directory: Path) -> Path:
     """Write the model (skops) and meta.json; the meta records the model file's hash."""
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
-    payload = {"pipeline": pipeline, "model_version": meta["model_version"], "data_sha256": meta["data_sha256"]}
+    meta = model.meta
+    for _, transformer, _ in model.pipeline.named_steps["features"].transformers_:
+        # Every transform caches id() of the stop words, which differs from process to process;
+        # left in, the same model would give different files (transform simply checks again).
+        vars(transformer).pop("_stop_words_id", None)
+    payload = {
+        "pipeline": model.pipeline,
+        "capabilities": model.capabilities.models if model.capabilities is not None else {},
+        "model_version": meta["model_version"],
+        "data_sha256": meta["data_sha256"],
+    }
     # skops writes the vocabularies as verbose JSON: deflate shrinks the file about twentyfold.
-    sio.dump(payload, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    archive = sio.dumps(payload, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    model_path.write_bytes(_canonical_archive(archive))
     full = {**meta, "sklearn_version": sklearn.__version__, "model_sha256": sha256_file(model_path)}
     (directory / META_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return model_path
@@ -287,7 +434,51 @@ def load(directory: Path, lexicon_digest: str) -> AccessModel:
     for key in ("model_version", "data_sha256"):
         if payload.get(key) != meta.get(key):
             raise ClassifierError(f"{model_path} and {META_FILE} disagree on {key}; retrain the model")
-    return AccessModel(payload["pipeline"], meta)
+    pipeline: Pipeline = payload["pipeline"]
+    features = np.asarray(pipeline.named_steps["model"].coef_).shape[1]
+    policy = CapabilityPolicy.from_meta(meta)
+    capabilities = verified_capability_model(payload.get("capabilities"), features, policy, str(model_path))
+    return AccessModel(pipeline, meta, capabilities)
+
+
+def _canonical_archive(archive: bytes) -> bytes:
+    """The skops archive with the same bytes whenever the model is the same.
+
+    skops names shared objects and array files by their id() in the saving process, and zip
+    entries carry the time of writing; here ids are renumbered in order of appearance and
+    every entry gets one fixed time.
+    """
+    numbers: dict[int, int] = {}
+
+    def renumber(node: Any) -> Any:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    node[key] = numbers.setdefault(value, len(numbers))
+                elif key == "file" and isinstance(value, str):
+                    stem, dot, suffix = value.partition(".")
+                    node[key] = f"{numbers.setdefault(int(stem), len(numbers))}{dot}{suffix}"
+                else:
+                    renumber(value)
+        elif isinstance(node, list):
+            for item in node:
+                renumber(item)
+        return node
+
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(output, "w") as target:
+        schema = renumber(json.loads(source.read("schema.json")))
+        for entry in source.infolist():
+            name = entry.filename
+            if name == "schema.json":
+                data = json.dumps(schema, indent=2).encode("utf-8")
+            else:
+                stem, dot, suffix = name.partition(".")
+                name, data = f"{numbers[int(stem)]}{dot}{suffix}", source.read(entry)
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+            target.writestr(info, data, compresslevel=9)
+    return output.getvalue()
 
 
 def _check_meta(meta: Mapping[str, Any], lexicon_digest: str, directory: Path) -> None:

@@ -6,12 +6,13 @@ import hashlib
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 from catalog.paths import data_dir
 from catalog.records import Access, Capability, Classification, ToolRecord
 from classifier.audit import flag_tool, hint_flags
-from classifier.base import Classifier, collection_paused
+from classifier.base import Classifier, classification, collection_paused
 from classifier.evidence import (
     Evidence,
     action_param_evidence,
@@ -37,6 +38,7 @@ HINTS_ONLY_CONFIDENCE = 0.6
 _ACCESSES = tuple(Access)
 # Iterating an Enum class is slow in CPython; these run for every tool.
 _SEVERITY = {access: rank for rank, access in enumerate(_ACCESSES)}
+_WEIGHT = attrgetter("weight")
 
 
 class RulesClassifier(Classifier):
@@ -94,21 +96,28 @@ class RulesClassifier(Classifier):
         *,
         lead: Sequence[str] = (),
         version: str | None = None,
+        capabilities: Sequence[Capability] | None = None,
     ) -> Classification:
         """The full classification once `access` is decided: capabilities, category, risk, reasons.
 
-        `lead` reasons go first (a combination says who decided); `version` overrides ours.
+        `lead` reasons go first (a combination says who decided); `version` overrides ours;
+        `capabilities`, when given, replace the ones our evidence gives (category and risk follow).
         """
         evidence = [*evidence, *rule_evidence(features, actions, self.lexicon, access)]
-        capabilities = self._capabilities(evidence)
-        category = category_of(access, capabilities)
-        risk, risk_reason = self.risk_table.assess(access, category, capabilities)
-        reasons = _reasons(evidence, access, capabilities, risk_reason)
-        return Classification(
+        if capabilities is None:
+            chosen = explained = self._capabilities(evidence)
+        else:
+            chosen = tuple(sorted(set(capabilities)))
+            # Only a capability some evidence points to has a reason of ours to give.
+            explained = tuple(cap for cap in chosen if any(cap in item.capabilities for item in evidence))
+        category = category_of(access, chosen)
+        risk, risk_reason = self.risk_table.assess(access, category, chosen)
+        reasons = _reasons(evidence, access, explained, risk_reason)
+        return classification(
             access=access,
             risk=risk,
             category=category,
-            capabilities=capabilities,
+            capabilities=chosen,
             confidence=confidence,
             reasons=tuple(dict.fromkeys([*lead, *reasons]))[:MAX_REASONS] if lead else reasons,
             flags=hint_flags(features.hints, features.name_words, access),
@@ -149,19 +158,34 @@ def decide(evidence: Sequence[Evidence]) -> tuple[Access, float]:
     about 0.89, a tie 0.5; a verdict only declared hints support is capped at 0.6; no evidence
     at all gives `write` at 0.3.
     """
+    verdict, top, margin = rank(evidence)
+    if top <= 0:
+        return Access.WRITE, NO_EVIDENCE_CONFIDENCE
+    return verdict, confidence_of(evidence, verdict, margin)
+
+
+def confidence_of(evidence: Sequence[Evidence], verdict: Access, margin: float) -> float:
+    """`decide`'s confidence in `verdict` once it leads by `margin` (> 0 evidence behind it)."""
+    confidence = 0.5 + 0.45 * (1 - math.exp(-margin / 1.5))
+    for item in evidence:
+        if item.access is verdict and not item.from_hints:
+            break
+    else:  # only declared hints support the verdict
+        confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
+    return round(confidence, 3)
+
+
+def rank(evidence: Sequence[Evidence]) -> tuple[Access, float, float]:
+    """The access with the most evidence (ties go to the more severe), its total, and its lead."""
     scores = dict.fromkeys(_ACCESSES, 0.0)
     for item in evidence:
         if item.access is not None:
             scores[item.access] += item.weight
-    ranked = sorted(_ACCESSES, key=lambda access: (scores[access], _SEVERITY[access]), reverse=True)
-    verdict, runner_up = ranked[0], ranked[1]
-    if scores[verdict] <= 0:
-        return Access.WRITE, NO_EVIDENCE_CONFIDENCE
-    margin = scores[verdict] - scores[runner_up]
-    confidence = 0.5 + 0.45 * (1 - math.exp(-margin / 1.5))
-    if all(item.from_hints for item in evidence if item.access is verdict):
-        confidence = min(confidence, HINTS_ONLY_CONFIDENCE)
-    return verdict, round(confidence, 3)
+    # Best first by (score, severity): no two accesses tie on that, so access is never compared.
+    (top, _, verdict), (second, _, _) = sorted(
+        [(scores[access], _SEVERITY[access], access) for access in _ACCESSES], reverse=True
+    )[:2]
+    return verdict, top, top - second
 
 
 def _reasons(
@@ -170,20 +194,23 @@ def _reasons(
     capabilities: Sequence[Capability],
     risk_reason: str,
 ) -> tuple[str, ...]:
-    by_weight = sorted(evidence, key=lambda item: item.weight, reverse=True)
-    deciding = [
-        item.reason for item in by_weight if item.access is access and not item.capabilities
-    ]
-    deciding_caps = [
-        item.reason for item in by_weight if item.access is access and item.capabilities
-    ]
-    if not any(item.access is access for item in evidence):
+    by_weight = sorted(evidence, key=_WEIGHT, reverse=True)
+    deciding: list[str] = []
+    deciding_caps: list[str] = []
+    rest: list[str] = []
+    for item in by_weight:
+        if item.access is not access:
+            rest.append(item.reason)
+        elif item.capabilities:
+            deciding_caps.append(item.reason)
+        else:
+            deciding.append(item.reason)
+    if not deciding and not deciding_caps:
         deciding = [NO_EVIDENCE_REASON]
     per_capability = [
         next(item.reason for item in by_weight if capability in item.capabilities)
         for capability in capabilities
     ]
-    rest = [item.reason for item in by_weight if item.access is not access]
     ordered = deciding_caps + deciding[:3] + per_capability + [risk_reason] + deciding[3:] + rest
     return tuple(dict.fromkeys(ordered))[:MAX_REASONS]
 

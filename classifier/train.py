@@ -1,4 +1,4 @@
-"""Training the combination: the model on hand labels, the rules/model policy by cross-validation."""
+"""Training the combination: the models on hand labels, the rules/model policies by cross-validation."""
 
 from __future__ import annotations
 
@@ -12,16 +12,30 @@ from numpy.typing import NDArray
 from sklearn.model_selection import StratifiedKFold
 
 from catalog.errors import ClassifierError
-from catalog.records import Access
-from classifier.combined import CombinedClassifier, Policy, combined_access, rules_decide
+from catalog.records import Access, Capability
+from classifier.capability_model import (
+    CAPABILITIES,
+    CAPABILITY_C,
+    MIN_EXAMPLES,
+    CapabilityModel,
+    choose_capability_policy,
+)
+from classifier.combined import (
+    CapabilityPolicy,
+    CombinedClassifier,
+    Policy,
+    combined_access,
+    rules_decide,
+)
 from classifier.dataset import HAND, LabelledTool, data_sha256, label_counts, load_labels
-from classifier.metrics import Outcome, access_metrics
+from classifier.metrics import Outcome, access_metrics, capability_metrics
 from classifier.model import (
     DEFAULT_C,
     MODEL_VERSION,
     RANDOM_STATE,
     AccessModel,
     fit,
+    fit_capability_model,
     read_meta,
     save,
 )
@@ -35,6 +49,11 @@ MARGIN_GRID = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, NEVER)
 FLOOR_GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 1.01)
 DESTRUCTIVE_RECALL_WEIGHT = 0.5
 """How much destructive recall counts beside macro-F1 when the policy is chosen."""
+MIN_DESTRUCTIVE_PRECISION = 0.85
+"""A policy whose out-of-fold destructive precision falls below this is not chosen (unless
+none reaches it): a destructive label denies or hides the tool, so a floor low enough to call
+one write in five destructive ("record test results" at 0.08) costs users more than the recall
+it buys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +76,32 @@ def train(labels_root: Path, model_dir: Path, rules: RulesClassifier | None = No
     hand = labels_root / HAND
     rows = load_labels(hand)
     trained = train_rows(rows, rules, data_hash=data_sha256(hand))
-    save(trained.model.pipeline, trained.meta, model_dir)
+    save(trained.model, model_dir)
     return read_meta(model_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfFold:
+    """Every row's probabilities from models that never saw it."""
+
+    access: NDArray[np.float64]
+    """Columns in Access order."""
+    capabilities: NDArray[np.float64]
+    """Columns in Capability order; 0 where a fold's model could not learn the capability."""
 
 
 def train_rows(
     rows: Sequence[LabelledTool], rules: RulesClassifier, *, data_hash: str, folds: int = FOLDS,
     c: float = DEFAULT_C,
 ) -> Trained:
-    """Choose the policy on out-of-fold predictions, then fit the model on every row."""
+    """Choose the policies on out-of-fold predictions, then fit the models on every row."""
     signals = [gather(rules, row.record) for row in rows]
     labels = [row.access for row in rows]
-    probabilities = out_of_fold(signals, labels, folds, c)
-    policy, cv = choose_policy(rows, signals, probabilities)
-    cv["model_calibration_error"] = calibration_error(probabilities, labels)
+    found = [row.capabilities for row in rows]
+    folded = out_of_fold(signals, labels, folds, c, found)
+    policy, cv = choose_policy(rows, signals, folded.access)
+    cv["model_calibration_error"] = calibration_error(folded.access, labels)
+    capability_policy, cv["capabilities"] = choose_capabilities(rows, signals, folded, policy, rules)
     meta: dict[str, Any] = {
         "model_version": MODEL_VERSION,
         "rules_version": rules.version,
@@ -79,43 +110,119 @@ def train_rows(
         "rows": len(rows),
         "label_counts": label_counts(rows),
         "policy": {"rules_margin": policy.rules_margin, "destructive_floor": policy.destructive_floor},
-        "training": {"c": c, "folds": _fold_count(labels, folds), "random_state": RANDOM_STATE},
+        "capability_policy": capability_policy.to_meta(),
+        "training": {
+            "c": c,
+            "capability_c": CAPABILITY_C,
+            "folds": _fold_count(labels, folds),
+            "random_state": RANDOM_STATE,
+        },
         "cv": cv,
     }
-    pipeline = fit(signals, labels, c)
-    return Trained(AccessModel(pipeline, meta), policy, meta)
+    model = AccessModel(fit(signals, labels, c), meta)
+    kept = {capability.value for capability, _ in capability_policy.rules}
+    # Only the capabilities the policy lets the model change are worth a regression in the file.
+    everything = fit_capability_model(model, signals, found)
+    model.capabilities = CapabilityModel({name: everything.models[name] for name in sorted(kept)})
+    return Trained(model, policy, meta)
 
 
 def out_of_fold(
-    signals: Sequence[Signals], labels: Sequence[Access], folds: int, c: float = DEFAULT_C
-) -> NDArray[np.float64]:
-    """Each row's class probabilities (columns in Access order) from a model that never saw it."""
+    signals: Sequence[Signals],
+    labels: Sequence[Access],
+    folds: int,
+    c: float = DEFAULT_C,
+    found: Sequence[frozenset[Capability] | None] | None = None,
+) -> OutOfFold:
+    """Each row's access and capability probabilities from models that never saw it."""
     count = _fold_count(labels, folds)
     splitter = StratifiedKFold(n_splits=count, shuffle=True, random_state=RANDOM_STATE)
-    result = np.zeros((len(labels), len(Access)), dtype=np.float64)
+    access = np.zeros((len(labels), len(Access)), dtype=np.float64)
+    capabilities = np.zeros((len(labels), len(CAPABILITIES)), dtype=np.float64)
+    found = found if found is not None else [None] * len(labels)
     targets = [label.value for label in labels]
     for train_index, test_index in splitter.split(np.zeros(len(labels)), targets):
-        pipeline = fit([signals[i] for i in train_index], [labels[i] for i in train_index], c)
-        model = AccessModel(pipeline, {})
+        train_signals = [signals[i] for i in train_index]
+        model = AccessModel(fit(train_signals, [labels[i] for i in train_index], c), {})
         prediction = model.predict([signals[i] for i in test_index])
-        for column, access in enumerate(prediction.classes):
-            result[test_index, list(Access).index(access)] = prediction.probabilities[:, column]
-    return result
+        for column, label in enumerate(prediction.classes):
+            access[test_index, list(Access).index(label)] = prediction.probabilities[:, column]
+        capability_model = fit_capability_model(model, train_signals, [found[i] for i in train_index])
+        capabilities[test_index] = capability_model.probabilities(prediction.transformed)
+    return OutOfFold(access, capabilities)
+
+
+def choose_capabilities(
+    rows: Sequence[LabelledTool],
+    signals: Sequence[Signals],
+    folded: OutOfFold,
+    policy: Policy,
+    rules: RulesClassifier,
+) -> tuple[CapabilityPolicy, dict[str, Any]]:
+    """The capability policy with the best out-of-fold micro-F1, and the rules' figures beside it.
+
+    Each row's rules' capabilities follow the access the combination gives it out of fold (the
+    rules' capability evidence depends on the access), as they do when a tool is classified;
+    where the rules decide access alone the model is not run, so the rules' capabilities stay.
+    """
+    labelled = [index for index, row in enumerate(rows) if row.capabilities is not None]
+    access = [_access(signals[index], folded.access[index], policy) for index in labelled]
+    found = [_rules_capabilities(rules, signals[index], verdict) for index, verdict in zip(labelled, access, strict=True)]
+    decided = np.array([rules_decide(signals[index], policy) for index in labelled], dtype=bool).reshape(-1)
+    truth = _matrix([rows[index].capabilities or frozenset() for index in labelled])
+    chances = folded.capabilities[labelled]
+    modelled = [
+        capability for column, capability in enumerate(CAPABILITIES)
+        if MIN_EXAMPLES <= truth[:, column].sum() <= len(labelled) - MIN_EXAMPLES
+    ]
+    capability_policy = choose_capability_policy(truth, _matrix(found), chances, decided, modelled)
+    combined = [
+        caps if decided[position] else capability_policy.decide(caps, chances[position].tolist())[0]
+        for position, caps in enumerate(found)
+    ]
+    figures = {}
+    for name, predicted in (("rules_only", found), ("combined", combined)):
+        outcomes = [
+            Outcome(
+                rows[index].id, rows[index].record.name, rows[index].access, verdict, 0.0, name,
+                rows[index].capabilities, frozenset(caps),
+            )
+            for index, verdict, caps in zip(labelled, access, predicted, strict=True)
+        ]
+        figures[name] = capability_metrics(outcomes)
+    return capability_policy, figures
+
+
+def _rules_capabilities(rules: RulesClassifier, signals: Signals, access: Access) -> tuple[Capability, ...]:
+    # The confidence plays no part in capabilities.
+    return rules.label(signals.features, list(signals.evidence), list(signals.actions), access, 0.5).capabilities
+
+
+def _access(signals: Signals, line: NDArray[np.float64], policy: Policy) -> Access:
+    return combined_access(signals, {access: float(line[index]) for index, access in enumerate(Access)}, policy)
+
+
+def _matrix(sets: Sequence[Sequence[Capability] | frozenset[Capability]]) -> NDArray[np.bool_]:
+    return np.array([[capability in found for capability in CAPABILITIES] for found in sets], dtype=bool).reshape(
+        len(sets), len(CAPABILITIES)
+    )
 
 
 def choose_policy(
     rows: Sequence[LabelledTool], signals: Sequence[Signals], probabilities: NDArray[np.float64]
 ) -> tuple[Policy, dict[str, Any]]:
-    """The margin and destructive floor with the best macro-F1 plus weighted destructive recall."""
-    best: tuple[float, float, Policy, dict[str, Any]] | None = None
+    """The margin and destructive floor with the best macro-F1 plus weighted destructive recall,
+    among those whose destructive precision reaches MIN_DESTRUCTIVE_PRECISION (all, if none does)."""
+    best: tuple[bool, float, Policy, dict[str, Any]] | None = None
     for margin in MARGIN_GRID:
         for floor in FLOOR_GRID:
             policy = Policy(margin, floor)
             metrics = access_metrics(_outcomes(rows, signals, probabilities, policy), worst=0)
+            precise = metrics["per_class"]["destructive"]["precision"] >= MIN_DESTRUCTIVE_PRECISION
             score = metrics["macro_f1"] + DESTRUCTIVE_RECALL_WEIGHT * metrics["destructive_recall"]
             # Ties go to the first candidate: smaller margins (rules decide more) and lower floors.
-            if best is None or score > best[0] + 1e-9:
-                best = (score, margin, policy, metrics)
+            if best is None or (precise, score) > (best[0], best[1] + 1e-9):
+                best = (precise, score, policy, metrics)
     assert best is not None
     _, _, policy, metrics = best
     summary = {key: metrics[key] for key in ("rows", "accuracy", "macro_f1", "destructive_recall", "per_class", "decided_by")}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ from catalog.records import Access, Location, LocationKind, ToolRecord
 from classifier.combined import CombinedClassifier
 from classifier.dataset import load_labels
 from classifier.model import MODEL_FILE, model_inputs, read_meta, save
+from classifier.parallel import start_method
 from classifier.rules import RulesClassifier
 from classifier.signals import gather
 from classifier.train import train_rows
@@ -26,7 +30,7 @@ RULES = RulesClassifier.from_data()
 def model_dir(tmp_path: Path) -> Path:
     labelled = labelled_rows()
     trained = train_rows(labelled, RULES, data_hash="b" * 64, folds=3)
-    save(trained.model.pipeline, trained.meta, tmp_path / "model")
+    save(trained.model, tmp_path / "model")
     return tmp_path / "model"
 
 
@@ -65,6 +69,16 @@ def test_a_batch_shared_with_a_worker_process_is_classified_as_one_process_does(
     assert [result.flags != () for result in shared[-3:-1]] == [True, True]
 
 
+def test_a_batch_shared_with_a_spawned_worker_is_classified_as_one_process_does(tmp_path: Path) -> None:
+    directory = model_dir(tmp_path)
+    tools = batch()
+    alone = classifier(directory, workers=1).classify_all(tools)
+    with another_thread():
+        assert start_method() == "spawn"
+        shared = classifier(directory, workers=2).classify_all(tools)
+    assert shared == alone
+
+
 def test_a_worker_that_cannot_load_the_model_leaves_its_share_to_this_process(tmp_path: Path) -> None:
     directory = model_dir(tmp_path)
     tools = batch()
@@ -72,7 +86,21 @@ def test_a_worker_that_cannot_load_the_model_leaves_its_share_to_this_process(tm
     shared = classifier(directory, workers=2)
     _ = shared.model  # this process has its model; the worker's copy on disk then goes bad
     (directory / MODEL_FILE).write_bytes(b"not a model")
-    assert shared.classify_all(tools) == expected
+    with another_thread():  # so the worker is spawned and loads the model itself
+        assert shared.classify_all(tools) == expected
+
+
+@contextmanager
+def another_thread() -> Iterator[None]:
+    """Another thread runs meanwhile: worker processes are then spawned, not forked."""
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        waiting.join()
 
 
 def test_the_model_transform_is_the_column_transformers_byte_for_byte(tmp_path: Path) -> None:
@@ -83,6 +111,18 @@ def test_the_model_transform_is_the_column_transformers_byte_for_byte(tmp_path: 
     theirs = model.pipeline.named_steps["features"].transform(inputs)
     for part in ("data", "indices", "indptr"):
         assert getattr(ours, part).tobytes() == getattr(theirs, part).tobytes()
+
+
+def test_rows_kept_from_earlier_batches_give_the_column_transformers_matrix(tmp_path: Path) -> None:
+    model = classifier(model_dir(tmp_path), workers=1).model
+    signals = [gather(RULES, tool) for tool in batch()]
+    # Names repeating within a batch are kept for the next: each batch reuses some, adds some.
+    for part in (signals[:40] * 3, signals[20:80] * 3, signals[:10] * 2, signals[500:530] * 2):
+        inputs = model_inputs(part)
+        ours = model.transform(inputs)
+        theirs = model.pipeline.named_steps["features"].transform(inputs)
+        for name in ("data", "indices", "indptr"):
+            assert getattr(ours, name).tobytes() == getattr(theirs, name).tobytes()
 
 
 def test_top_terms_of_a_batch_are_each_rows_strongest_pushes(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from catalog.records import Access, Location, LocationKind, ToolHints, ToolRecor
 from classifier.base import default_classifier
 from classifier.combined import CombinedClassifier, Policy, choose, combined_version
 from classifier.dataset import LabelledTool, data_sha256
-from classifier.model import save
+from classifier.model import AccessModel, save
 from classifier.rules import RulesClassifier
 from classifier.train import Trained, train_rows
 
@@ -130,7 +130,7 @@ def test_a_policy_missing_from_the_metadata_is_refused() -> None:
 
 def test_model_folder_loads_lazily_and_then_classifies(tmp_path: Path) -> None:
     trained = combination(rules_margin=2.0)
-    save(trained.model.pipeline, trained.meta, tmp_path)
+    save(AccessModel(trained.model.pipeline, trained.meta, trained.model.capabilities), tmp_path)
     lazy = CombinedClassifier.from_dir(tmp_path, RULES)
     assert lazy.version == trained.version
     record = tool("frobnicate_widget", "Frobnicates the widget.")

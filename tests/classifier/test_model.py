@@ -29,14 +29,14 @@ DIGEST = lexicon_digest(RULES.lexicon)
 
 def trained_dir(tmp_path: Path, count: int = 80) -> Path:
     trained = train_rows(labelled_rows(count), RULES, data_hash="a" * 64, folds=3)
-    save(trained.model.pipeline, trained.meta, tmp_path / "model")
+    save(trained.model, tmp_path / "model")
     return tmp_path / "model"
 
 
 def test_saved_model_loads_and_predicts_the_same_probabilities(tmp_path: Path) -> None:
     trained = train_rows(labelled_rows(80), RULES, data_hash="a" * 64, folds=3)
     directory = tmp_path / "model"
-    save(trained.model.pipeline, trained.meta, directory)
+    save(trained.model, directory)
     loaded = load(directory, DIGEST)
     signals = [gather(RULES, row.record) for row in labelled_rows(120)[80:]]
     before = trained.model.predict(signals).probabilities
@@ -88,7 +88,7 @@ class Smuggled:
 
 def test_a_model_file_holding_untrusted_types_is_refused(tmp_path: Path) -> None:
     directory = trained_dir(tmp_path)
-    sio.dump({"pipeline": Smuggled(), "model_version": "access-1", "data_sha256": "a" * 64}, directory / MODEL_FILE)
+    sio.dump({"pipeline": Smuggled(), "model_version": "access-2", "data_sha256": "a" * 64}, directory / MODEL_FILE)
     meta_path = directory / META_FILE
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["model_sha256"] = sha256_file(directory / MODEL_FILE)

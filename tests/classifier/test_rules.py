@@ -410,3 +410,18 @@ def test_classification_never_raises_on_any_text(
         location=Location(kind=LocationKind.LIVE),
     )
     assert isinstance(CLASSIFIER.classify(record), Classification)
+
+
+def test_given_capabilities_replace_the_rules_own_and_category_and_risk_follow() -> None:
+    record = tool("list_widgets", "List the widgets of a project.")
+    features = CLASSIFIER.features(record)
+    evidence, actions = CLASSIFIER.access_evidence(features)
+    own = CLASSIFIER.label(features, evidence, actions, Access.READ, 0.9)
+    assert own.capabilities == () and own.category is Category.READ
+    given = CLASSIFIER.label(
+        features, evidence, actions, Access.READ, 0.9, capabilities=[Capability.MOVES_MONEY], lead=["why"]
+    )
+    assert given.capabilities == (Capability.MOVES_MONEY,)
+    assert given.category is Category.FINANCIAL
+    assert given.risk is CLASSIFIER.risk_table.assess(Access.READ, Category.FINANCIAL, given.capabilities)[0]
+    assert given.reasons[0] == "why"
