@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import tempfile
 from pathlib import Path
@@ -12,11 +11,11 @@ import pytest
 import crawler.http
 import crawler.sources.github
 from catalog.errors import CrawlError, RateLimited
-from catalog.records import CrawlResult, Origin, OriginKind, ServerRecord
-from crawler.http import build_client
-from crawler.source import CrawlContext, MemoryState
+from catalog.records import Origin, OriginKind, ServerRecord
+from crawler.source import MemoryState
 from crawler.sources.github import GitHubSource
 from crawler.targets import resolve
+from tests.crawler.crawling import crawl_all as crawl
 from tests.crawler.fake_github import Canned, FakeGitHub, FakeRepo, folder_files, tarball
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "github" / "weather-server"
@@ -30,15 +29,6 @@ def weather_repo(**overrides: object) -> FakeRepo:
     for name, value in overrides.items():
         setattr(repo, name, value)
     return repo
-
-
-def crawl(source: GitHubSource, state: MemoryState | None = None) -> list[CrawlResult]:
-    async def run() -> list[CrawlResult]:
-        async with build_client(timeout=5.0) as client:
-            context = CrawlContext(http=client, state=state or MemoryState())
-            return [result async for result in source.crawl(context)]
-
-    return asyncio.run(run())
 
 
 def instant_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
@@ -10,25 +9,16 @@ import pytest
 
 from catalog.records import CrawlResult, Origin, OriginKind, ServerRecord
 from crawler.extract.tree import SourceFile
-from crawler.http import build_client
 from crawler.imports import ImportGraph
 from crawler.manifests import Manifest, find_manifests, server_manifests
 from crawler.monorepo import extract_servers
-from crawler.source import CrawlContext, Source
 from crawler.sources.github import GitHubSource
 from crawler.sources.local import LocalSource
+from tests.crawler.crawling import crawl_all as crawl
 from tests.crawler.fake_github import FakeGitHub, FakeRepo, folder_files, tarball
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MONOREPO = FIXTURES / "monorepo"
-
-
-def crawl(source: Source) -> list[CrawlResult]:
-    async def run() -> list[CrawlResult]:
-        async with build_client(timeout=5.0) as client:
-            return [result async for result in source.crawl(CrawlContext(http=client))]
-
-    return asyncio.run(run())
 
 
 def monorepo_copy(tmp_path: Path) -> Path:

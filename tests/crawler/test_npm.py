@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import hashlib
@@ -21,7 +20,6 @@ from hypothesis import strategies as st
 
 from catalog.errors import ConfigError, CrawlError
 from catalog.records import (
-    CrawlResult,
     Location,
     LocationKind,
     Origin,
@@ -30,12 +28,11 @@ from catalog.records import (
     ToolHints,
 )
 from crawler import http
-from crawler.http import build_client
-from crawler.source import CrawlContext
 from crawler.sources import package_files
 from crawler.sources.npm import NpmSource, parse_npm_target, registry_url
 from crawler.sources.npm_semver import max_satisfying
 from crawler.targets import TargetOptions, resolve
+from tests.crawler.crawling import crawl_one as crawl
 from tests.loopback import LoopbackServer
 
 PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
@@ -108,15 +105,6 @@ def registry() -> Iterator[FakeRegistry]:
     fake = FakeRegistry()
     with fake.http:
         yield fake
-
-
-def crawl(source: NpmSource) -> CrawlResult:
-    async def run() -> list[CrawlResult]:
-        async with build_client(timeout=5.0) as client:
-            return [result async for result in source.crawl(CrawlContext(http=client))]
-
-    [result] = asyncio.run(run())
-    return result
 
 
 NOTES = npm_tarball(PACKAGES / "npm-notes-esm")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import io
@@ -20,7 +19,6 @@ from hypothesis import strategies as st
 
 from catalog.errors import ConfigError, CrawlError
 from catalog.records import (
-    CrawlResult,
     Location,
     LocationKind,
     Origin,
@@ -28,10 +26,9 @@ from catalog.records import (
     ServerRecord,
     ToolHints,
 )
-from crawler.http import build_client
-from crawler.source import CrawlContext
 from crawler.sources.pypi import PyPISource, index_url, parse_pypi_target
 from crawler.targets import TargetOptions, resolve
+from tests.crawler.crawling import crawl_one as crawl
 from tests.loopback import LoopbackServer
 
 PROJECT = Path(__file__).parent.parent / "fixtures" / "packages" / "pypi-acme-notes"
@@ -115,15 +112,6 @@ def pypi(*, per_version_documents: bool = True) -> Iterator[FakePyPI]:
     fake = FakePyPI(per_version_documents=per_version_documents)
     with fake.http:
         yield fake
-
-
-def crawl(source: PyPISource) -> CrawlResult:
-    async def run() -> list[CrawlResult]:
-        async with build_client(timeout=5.0) as client:
-            return [result async for result in source.crawl(CrawlContext(http=client))]
-
-    [result] = asyncio.run(run())
-    return result
 
 
 def test_pure_wheel_is_preferred_and_read_statically_with_the_readme_mcp_name() -> None:
