@@ -54,6 +54,9 @@ MIN_DESTRUCTIVE_PRECISION = 0.85
 none reaches it): a destructive label denies or hides the tool, so a floor low enough to call
 one write in five destructive ("record test results" at 0.08) costs users more than the recall
 it buys."""
+POLICY_SCORE_TOLERANCE = 0.005
+"""Scores this close to the best tie. 0.005 is about three destructive rows of recall on the
+hand set: without it, adding 18 rows moved the margin from 4.0 to 6.0 for a 0.0015 gain."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,19 +215,22 @@ def choose_policy(
     rows: Sequence[LabelledTool], signals: Sequence[Signals], probabilities: NDArray[np.float64]
 ) -> tuple[Policy, dict[str, Any]]:
     """The margin and destructive floor with the best macro-F1 plus weighted destructive recall,
-    among those whose destructive precision reaches MIN_DESTRUCTIVE_PRECISION (all, if none does)."""
-    best: tuple[bool, float, Policy, dict[str, Any]] | None = None
+    among those whose destructive precision reaches MIN_DESTRUCTIVE_PRECISION (all, if none does).
+
+    Scores within POLICY_SCORE_TOLERANCE of the best tie, and ties go to the smallest margin (the
+    rules decide more, with reasons a reader can check), then the lowest floor (more recall)."""
+    scored: list[tuple[bool, float, Policy, dict[str, Any]]] = []
     for margin in MARGIN_GRID:
         for floor in FLOOR_GRID:
             policy = Policy(margin, floor)
             metrics = access_metrics(_outcomes(rows, signals, probabilities, policy), worst=0)
             precise = metrics["per_class"]["destructive"]["precision"] >= MIN_DESTRUCTIVE_PRECISION
             score = metrics["macro_f1"] + DESTRUCTIVE_RECALL_WEIGHT * metrics["destructive_recall"]
-            # Ties go to the first candidate: smaller margins (rules decide more) and lower floors.
-            if best is None or (precise, score) > (best[0], best[1] + 1e-9):
-                best = (precise, score, policy, metrics)
-    assert best is not None
-    _, _, policy, metrics = best
+            scored.append((precise, score, policy, metrics))
+    allowed = [item for item in scored if item[0]] or scored
+    best = max(score for _, score, _, _ in allowed)
+    # The grid runs from small margins and low floors up, so the first tie is the one wanted.
+    _, _, policy, metrics = next(item for item in allowed if item[1] >= best - POLICY_SCORE_TOLERANCE)
     summary = {key: metrics[key] for key in ("rows", "accuracy", "macro_f1", "destructive_recall", "per_class", "decided_by")}
     return policy, summary
 

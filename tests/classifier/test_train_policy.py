@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from catalog.records import Access, Location, LocationKind, ToolRecord
+from classifier import train
 from classifier.dataset import LabelledTool
 from classifier.rules import RulesClassifier
 from classifier.signals import gather
@@ -43,3 +45,60 @@ def test_a_floor_that_calls_too_many_writes_destructive_is_not_chosen() -> None:
     assert policy.destructive_floor == 0.1
     assert summary["destructive_recall"] == 0.5
     assert summary["per_class"]["destructive"]["precision"] == 1.0
+
+
+def named_row(index: int, name: str, access: Access) -> LabelledTool:
+    record = ToolRecord(server_key="local:t", name=name, location=Location(kind=LocationKind.LIVE))
+    return LabelledTool(f"t-{index}", record, access, None, None, f"t:{index}")
+
+
+def rules_against_model_rows() -> tuple[list[LabelledTool], list[list[float]]]:
+    # `delete_*` names carry name-verb evidence (3.0), so the rules decide them at margins up to
+    # 3.0 and call all of them destructive; the model gets the one write among them right too.
+    rows, lines = [], []
+    for index in range(10):
+        rows.append(row(index, Access.READ))
+        lines.append([0.95, 0.04, 0.01])
+    for index in range(30, 40):
+        rows.append(row(index, Access.WRITE))
+        lines.append([0.04, 0.95, 0.01])
+    for index in range(10, 30):
+        access = Access.WRITE if index == 10 else Access.DESTRUCTIVE
+        rows.append(named_row(index, f"delete_zqx{index}", access))
+        lines.append([0.02, 0.9, 0.08] if access is Access.WRITE else [0.02, 0.08, 0.9])
+    return rows, lines
+
+
+def test_the_best_score_wins_when_nothing_ties(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows, lines = rules_against_model_rows()
+    signals = [gather(RULES, item.record) for item in rows]
+    named = [
+        item
+        for item, labelled in zip(signals, rows, strict=True)
+        if labelled.record.name.startswith("delete_")
+    ]
+    assert len(named) == 20 and {item.margin for item in named} == {3.0}
+    monkeypatch.setattr(train, "POLICY_SCORE_TOLERANCE", 0.0)
+
+    policy, summary = choose_policy(rows, signals, np.array(lines, dtype=np.float64))
+
+    # The model is right on every row; the rules miss the write, so only margins above 3.0 score best.
+    assert policy.rules_margin == 3.5
+    assert summary["accuracy"] == 1.0
+
+
+def test_a_near_tie_goes_to_the_smallest_margin(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows, lines = rules_against_model_rows()
+    signals = [gather(RULES, item.record) for item in rows]
+    monkeypatch.setattr(train, "POLICY_SCORE_TOLERANCE", 0.05)
+
+    policy, summary = choose_policy(rows, signals, np.array(lines, dtype=np.float64))
+
+    # The rules' one miss costs about 0.025 of score, under the tolerance: the smallest margin wins.
+    assert policy.rules_margin == 0.5
+    assert summary["accuracy"] == 39 / 40
+    assert summary["decided_by"]["rules"] == 20
+
+
+def test_the_shipped_tolerance_is_a_few_rows_of_recall() -> None:
+    assert 0.0 < train.POLICY_SCORE_TOLERANCE <= 0.01
