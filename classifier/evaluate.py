@@ -52,7 +52,9 @@ def evaluate(
             outcomes = outcomes_of(classifier, weak)
             report[f"weak{suffix}"] = metrics_of(outcomes, worst=worst)
             if reviewed is not None:
-                report[f"weak_reviewed{suffix}"] = metrics_of(relabelled(outcomes, reviewed), worst=worst)
+                review = relabelled(outcomes, reviewed)
+                report[f"weak_reviewed{suffix}"] = metrics_of(review, worst=worst)
+                report[f"weak{suffix}"]["hint_disagreements"] = hint_disagreements(outcomes, review)
         report["classifier_version"] = combined.version
     return report
 
@@ -95,6 +97,24 @@ def relabelled(outcomes: Sequence[Outcome], rows: Sequence[LabelledTool]) -> lis
         )
         for outcome in outcomes
     ]
+
+
+def hint_disagreements(hinted: Sequence[Outcome], reviewed: Sequence[Outcome]) -> dict[str, int]:
+    """Who the review sides with where the verdict differs from the hint label: the classifier
+    (the hints overstate or understate the tool), the hints (a classifier mistake), or neither.
+    `reviewed` is `hinted` relabelled, row for row."""
+    counts = {"total": 0, "review_agrees_with_classifier": 0, "review_agrees_with_hints": 0, "neither": 0}
+    for hint, review in zip(hinted, reviewed, strict=True):
+        if hint.predicted is hint.truth:
+            continue
+        counts["total"] += 1
+        if review.truth is hint.predicted:
+            counts["review_agrees_with_classifier"] += 1
+        elif review.truth is hint.truth:
+            counts["review_agrees_with_hints"] += 1
+        else:
+            counts["neither"] += 1
+    return counts
 
 
 def outcomes_of(classifier: Classifier, rows: Sequence[LabelledTool]) -> list[Outcome]:
@@ -159,6 +179,13 @@ def _section(metrics: dict[str, Any], detailed: bool) -> list[str]:
         f"  capabilities micro-F1 {_capabilities_f1(metrics)}"
         f"  decided by {', '.join(f'{k} {v}' for k, v in metrics['decided_by'].items())}"
     ]
+    if "hint_disagreements" in metrics:
+        split = metrics["hint_disagreements"]
+        lines.append(
+            f"  of {split['total']} verdicts that differ from the hints, the review sides with the classifier "
+            f"on {split['review_agrees_with_classifier']}, with the hints on {split['review_agrees_with_hints']}"
+            f", with neither on {split['neither']}"
+        )
     if not detailed:
         return lines
     lines.append(f"  {'class':<12}{'precision':>10}{'recall':>8}{'F1':>8}{'support':>9}")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from catalog.errors import ClassifierError
 from catalog.records import Access, Capability
 from classifier.dataset import data_sha256, load_labels, without_hints
-from classifier.evaluate import relabelled
+from classifier.evaluate import hint_disagreements, relabelled
 from classifier.metrics import Outcome, access_metrics, capability_metrics
 from cli import app
 
@@ -154,6 +154,26 @@ def test_eval_scores_the_same_verdicts_against_reviewed_labels(tmp_path: Path) -
     assert "    the same tools, reviewed labels (hints hidden), rules alone\n  rows 4 " in text
     reviewed_line = text.split("(b′)")[1].splitlines()[1]
     assert f"capabilities micro-F1 {report['weak_reviewed']['capabilities']['micro_f1']:.3f}" in reviewed_line
+    split = report["weak"]["hint_disagreements"]
+    assert sum(split.values()) == 2 * split["total"]
+    assert split["total"] == 4 - round(report["weak"]["accuracy"] * 4)
+    assert (
+        f"  of {split['total']} verdicts that differ from the hints, the review sides with the classifier"
+        f" on {split['review_agrees_with_classifier']}, with the hints on {split['review_agrees_with_hints']}"
+        f", with neither on {split['neither']}\n"
+    ) in text.split("(b′)")[0]
+    assert "hint_disagreements" not in report["weak_reviewed"]
+
+
+def test_hint_disagreements_say_whom_the_review_sides_with() -> None:
+    # (hint label, verdict, reviewed label)
+    rows = [(R, R, R), (D, W, W), (D, W, W), (R, W, R), (D, R, W), (W, W, D)]
+    hinted = [Outcome(str(index), "t", hint, said, 0.9, "x") for index, (hint, said, _) in enumerate(rows)]
+    reviewed = [replace(outcome, truth=review) for outcome, (_, _, review) in zip(hinted, rows, strict=True)]
+    assert hint_disagreements(hinted, reviewed) == {
+        "total": 4, "review_agrees_with_classifier": 2, "review_agrees_with_hints": 1, "neither": 1,
+    }
+    assert hint_disagreements(hinted[:1], reviewed[:1])["total"] == 0
 
 
 def test_relabelled_outcomes_keep_the_verdicts_and_take_the_new_truth() -> None:
