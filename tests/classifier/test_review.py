@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 454
+    assert len(reviewed) == len(weak) == 739
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -75,16 +75,16 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (454, 378, 15)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (739, 634, 25)
     assert stats["disagree"] == {
         "read→write": 3,
         "write→read": 3,
-        "write→destructive": 1,
+        "write→destructive": 10,
         "destructive→read": 6,
-        "destructive→write": 63,
+        "destructive→write": 83,
     }
-    assert stats["access"] == Counter({"read": 273, "write": 123, "destructive": 58})
-    assert stats["capabilities"]["filesystem"] == 88
+    assert stats["access"] == Counter({"read": 432, "write": 224, "destructive": 83})
+    assert stats["capabilities"]["filesystem"] == 90
     assert stats["capabilities"]["executes-code"] == 11
 
 
@@ -107,6 +107,13 @@ def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
         ("mongodb", "update-many"): ("destructive", "write", []),
         ("neo4j-cypher", "read_neo4j_cypher"): ("read", "read", ["executes-code"]),
         ("everything", "get-env"): ("read", "read", ["secrets"]),
+        ("linear", "linear_archiveIssue"): ("destructive", "write", []),
+        ("linear", "linear_deleteInitiative"): ("destructive", "write", []),
+        ("linear", "linear_removeUserFromTeam"): ("write", "destructive", ["admin"]),
+        ("linear", "linear_rotateWebhookSecret"): ("destructive", "destructive", ["secrets"]),
+        ("linear", "linear_createOAuthClientCredentialsToken"): ("write", "destructive", ["secrets"]),
+        ("pinecone", "upsert-records"): ("destructive", "write", []),
+        ("neo4j-aura", "update_instance_memory"): ("destructive", "write", []),
     }
     found = {key: (by_key[key]["hint_access"], by_key[key]["access"], by_key[key]["capabilities"]) for key in expected}
     assert found == expected
@@ -119,10 +126,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:437")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:712")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 58
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 83
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -249,6 +256,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 378 |\n| read→write | 3 |\n| write→read | 3 |\n| write→destructive | 1 |\n" in printed
-    assert "| destructive→read | 6 |\n| destructive→write | 63 |\n| **all** | 454 |\n" in printed
-    assert "| of which marked ambiguous | 15 |" in printed
+    assert "| agree | 634 |\n| read→write | 3 |\n| write→read | 3 |\n| write→destructive | 10 |\n" in printed
+    assert "| destructive→read | 6 |\n| destructive→write | 83 |\n| **all** | 739 |\n" in printed
+    assert "| of which marked ambiguous | 25 |" in printed
