@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from catalog.records import Location, LocationKind, ToolRecord
+from classifier.dataset import load_labels
 from classifier.poisoning import scan_server, scan_tool
 from crawler.sources.live import LiveSource
 from crawler.sources.live_spec import StdioServer
@@ -50,6 +51,14 @@ def test_the_722_docker_catalog_tools_raise_no_suspicious_instruction_flag() -> 
     tools = docker_catalog_tools()
     assert len(tools) == 722
     assert {tool.name: scan_tool(tool) for tool in tools if scan_tool(tool)} == {}
+
+
+def test_the_739_tools_of_the_weak_label_servers_raise_no_flag() -> None:
+    # 37 real servers' listings, kept in the repository (data/labels/weak), descriptions and
+    # parameter descriptions included: the broadest real sample that needs nothing installed.
+    rows = load_labels(REPO / "data" / "labels" / "weak")
+    assert len(rows) == 739
+    assert {row.id: scan_tool(row.record) for row in rows if scan_tool(row.record)} == {}
 
 
 def test_the_installed_reference_servers_raise_no_flag_on_tools_or_instructions(
