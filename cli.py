@@ -408,13 +408,20 @@ def classifier_eval(
     model_dir: ModelDirOption = None,
     folds: Annotated[int, typer.Option(min=2, max=20, help="Folds of the cross-validation on hand labels.")] = 5,
     worst: Annotated[int, typer.Option(min=0, help="How many worst mistakes to list.")] = 10,
+    server: Annotated[
+        list[str] | None,
+        typer.Option("--server", metavar="NAME", help="Limit (b) and (b′) to this weak server's rows (repeatable)."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Measure the classifier: (a) CV on hand labels; (b) real servers' hints, hidden; (b′) reviewed."""
     from catalog.paths import data_dir
     from classifier.evaluate import evaluate, format_report
 
-    report = evaluate(labels or data_dir() / "labels", model_dir or data_dir() / "model", folds=folds, worst=worst)
+    report = evaluate(
+        labels or data_dir() / "labels", model_dir or data_dir() / "model", folds=folds, worst=worst,
+        servers=server or (),
+    )
     if json_output:
         _print_json(report)
     else:

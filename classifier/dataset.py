@@ -35,6 +35,8 @@ class LabelledTool:
     domain: str | None
     source: str
     """`file:line` the row came from."""
+    server: str | None = None
+    """The real server a weak row was listed from (its `server` field); None on hand rows."""
 
 
 def label_files(directory: Path) -> list[Path]:
@@ -97,6 +99,7 @@ def parse_row(line: str, where: str) -> LabelledTool:
         capabilities=_capabilities(data.get("capabilities"), where),
         domain=data.get("domain") if isinstance(data.get("domain"), str) else None,
         source=where,
+        server=data.get("server") if isinstance(data.get("server"), str) else None,
     )
 
 
@@ -199,17 +202,7 @@ def data_sha256(directory: Path) -> str:
 
 def without_hints(rows: Iterable[LabelledTool]) -> list[LabelledTool]:
     """The same rows with their declared hints removed (to test what the classifier sees alone)."""
-    return [
-        LabelledTool(
-            id=row.id,
-            record=row.record.model_copy(update={"hints": ToolHints()}),
-            access=row.access,
-            capabilities=row.capabilities,
-            domain=row.domain,
-            source=row.source,
-        )
-        for row in rows
-    ]
+    return [dataclasses.replace(row, record=row.record.model_copy(update={"hints": ToolHints()})) for row in rows]
 
 
 def label_counts(rows: Sequence[LabelledTool]) -> dict[str, int]:

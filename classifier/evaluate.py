@@ -32,20 +32,31 @@ from classifier.train import FOLDS, train_rows
 
 def evaluate(
     labels_root: Path, model_dir: Path, *, folds: int = FOLDS, worst: int = 10,
-    rules: RulesClassifier | None = None,
+    rules: RulesClassifier | None = None, servers: Sequence[str] = (),
 ) -> dict[str, Any]:
     """(a) k-fold CV of the whole combination on `labels_root/hand`; (b) the shipped model in
     `model_dir` on `labels_root/weak` with the hints hidden; (b′) the same verdicts scored against
-    the reviewed labels of `labels_root/review/weak.jsonl` when it exists; each beside the rules alone."""
+    the reviewed labels of `labels_root/review/weak.jsonl` when it exists; each beside the rules alone.
+    `servers`, when given, limits (b) and (b′) to those weak servers' rows."""
     rules = rules or RulesClassifier.from_data()
-    hand = load_labels(labels_root / HAND)
-    report: dict[str, Any] = {"hand_cv": cross_validate(hand, rules, folds=folds, worst=worst)}
-    report["hand_cv_rules_only"] = score(rules, hand, worst=worst)
     weak_dir = labels_root / WEAK
-    if weak_dir.is_dir():
+    if servers and not weak_dir.is_dir():
+        raise ClassifierError(f"no weak labels at {weak_dir} to limit to servers")
+    report: dict[str, Any] = {}
+    weak: list[LabelledTool] | None = None
+    reviewed: list[LabelledTool] | None = None
+    if weak_dir.is_dir():  # loaded (and checked) before the slow cross-validation
         weak = without_hints(load_labels(weak_dir))
         review_file = labels_root / REVIEW / REVIEW_FILE
         reviewed = without_hints(load_reviewed(review_file, weak_dir)) if review_file.is_file() else None
+        if servers:
+            weak = of_servers(weak, servers)
+            reviewed = of_servers(reviewed, servers) if reviewed is not None else None
+            report["weak_servers"] = sorted(set(servers))
+    hand = load_labels(labels_root / HAND)
+    report["hand_cv"] = cross_validate(hand, rules, folds=folds, worst=worst)
+    report["hand_cv_rules_only"] = score(rules, hand, worst=worst)
+    if weak is not None:
         combined = CombinedClassifier.from_dir(model_dir, rules)
         for suffix, classifier in (("", combined), ("_rules_only", rules)):
             # The reviewed rows are the weak tools themselves, so one batch of verdicts serves both.
@@ -57,6 +68,16 @@ def evaluate(
                 report[f"weak{suffix}"]["hint_disagreements"] = hint_disagreements(outcomes, review)
         report["classifier_version"] = combined.version
     return report
+
+
+def of_servers(rows: Sequence[LabelledTool], servers: Sequence[str]) -> list[LabelledTool]:
+    """The rows listed from `servers`; a name no row has is a ClassifierError naming the known ones."""
+    known = sorted({row.server for row in rows if row.server})
+    unknown = sorted(set(servers) - set(known))
+    if unknown:
+        raise ClassifierError(f"no weak rows from server {unknown[0]!r}; known: {', '.join(known)}")
+    wanted = set(servers)
+    return [row for row in rows if row.server in wanted]
 
 
 def cross_validate(
@@ -158,6 +179,8 @@ SECTIONS = (
 def format_report(report: dict[str, Any]) -> str:
     """A plain-text report for the terminal: summary, per-class table, confusion, worst mistakes."""
     lines: list[str] = []
+    if "weak_servers" in report:
+        lines += [f"(b) and (b′) limited to the weak rows of: {', '.join(report['weak_servers'])}", ""]
     for key, title in SECTIONS:
         if key in report:
             lines += [title, *_section(report[key], detailed=not title.startswith(" ")), ""]

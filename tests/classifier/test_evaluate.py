@@ -264,3 +264,39 @@ def test_labelled_rows_become_records_and_hints_can_be_hidden(tmp_path: Path) ->
     [hidden] = without_hints([loaded])
     assert hidden.record.hints.declared() == {}
     assert hidden.record.model_copy(update={"hints": loaded.record.hints}) == loaded.record
+
+
+def test_eval_can_be_limited_to_some_weak_servers(tmp_path: Path) -> None:
+    servers = {"w1": "alpha", "w2": "beta", "w3": "beta", "w4": "gamma"}
+    write_labels(tmp_path / "labels", [{**row, "server": servers[row["id"]]} for row in WEAK_ROWS])
+    (tmp_path / "labels" / "review").mkdir()
+    (tmp_path / "labels" / "review" / "weak.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in REVIEW_ROWS), encoding="utf-8"
+    )
+    runner = CliRunner()
+    labels, model_dir = str(tmp_path / "labels"), str(tmp_path / "model")
+    assert runner.invoke(app, ["classifier", "train", "--labels", labels, "--model-dir", model_dir]).exit_code == 0
+    base = ["classifier", "eval", "--labels", labels, "--model-dir", model_dir, "--folds", "2"]
+
+    limited = runner.invoke(app, [*base, "--server", "beta", "--server", "alpha", "--json"])
+
+    assert limited.exit_code == 0, limited.output
+    report = json.loads(limited.stdout)
+    assert report["weak_servers"] == ["alpha", "beta"]
+    assert report["hand_cv"]["rows"] == 90  # the hand set is never limited
+    for key in ("weak", "weak_rules_only", "weak_reviewed", "weak_reviewed_rules_only"):
+        assert report[key]["rows"] == 3
+    # w1 (alpha) is read by its hint and write by the review; w2 and w3 (beta) agree.
+    assert [sum(row) for row in report["weak"]["confusion"]["matrix"]] == [2, 0, 1]
+    assert [sum(row) for row in report["weak_reviewed"]["confusion"]["matrix"]] == [1, 1, 1]
+    text = runner.invoke(app, [*base, "--server", "gamma"]).stdout
+    assert text.startswith("(b) and (b′) limited to the weak rows of: gamma\n")
+
+
+def test_eval_limited_to_an_unknown_server_is_one_line_naming_the_known_ones(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", [{**row, "server": "alpha"} for row in WEAK_ROWS])
+    result = CliRunner().invoke(
+        app, ["classifier", "eval", "--labels", str(tmp_path / "labels"), "--model-dir", str(tmp_path / "none"), "--server", "zeta"]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["error: no weak rows from server 'zeta'; known: alpha"]
