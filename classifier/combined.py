@@ -161,7 +161,7 @@ class CombinedClassifier(Classifier):
     def model(self) -> AccessModel:
         """The trained model, loaded (and verified) the first time it is needed."""
         if self._model is None:
-            from classifier.model import load  # lazy: scikit-learn only when a model decides
+            from classifier.model_files import load  # lazy: scikit-learn only when a model decides
 
             assert self._model_dir is not None
             self._model = load(self._model_dir, lexicon_digest(self.rules.lexicon))

@@ -36,9 +36,8 @@ from classifier.model import (
     AccessModel,
     fit,
     fit_capability_model,
-    read_meta,
-    save,
 )
+from classifier.model_files import read_meta, save
 from classifier.rules import RulesClassifier
 from classifier.signals import Signals, gather, lexicon_digest
 

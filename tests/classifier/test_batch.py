@@ -15,7 +15,8 @@ from catalog.paths import data_dir
 from catalog.records import Access, Location, LocationKind, ToolRecord
 from classifier.combined import CombinedClassifier
 from classifier.dataset import load_labels
-from classifier.model import MODEL_FILE, model_inputs, read_meta, save
+from classifier.model import model_inputs
+from classifier.model_files import MODEL_FILE, read_meta, save
 from classifier.parallel import start_method
 from classifier.rules import RulesClassifier
 from classifier.signals import gather

@@ -23,15 +23,8 @@ from classifier.capability_model import (
 )
 from classifier.combined import CapabilityPolicy, CapabilityRule, CombinedClassifier
 from classifier.dataset import LabelledTool
-from classifier.model import (
-    META_FILE,
-    MODEL_FILE,
-    AccessModel,
-    fit_capability_model,
-    load,
-    save,
-    sha256_file,
-)
+from classifier.model import AccessModel, fit_capability_model
+from classifier.model_files import META_FILE, MODEL_FILE, load, save, sha256_file
 from classifier.rules import RulesClassifier
 from classifier.signals import gather, lexicon_digest
 from classifier.train import Trained, train_rows
@@ -212,7 +205,7 @@ def test_training_twice_on_the_same_rows_writes_the_same_bytes_in_any_process(tm
     save(train_rows(labelled(), RULES, data_hash="f" * 64, folds=3).model, tmp_path / "here")
     code = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from test_capability_model import RULES, labelled; from classifier.model import save;"
+        "from test_capability_model import RULES, labelled; from classifier.model_files import save;"
         "from classifier.train import train_rows;"
         "save(train_rows(labelled(), RULES, data_hash='f' * 64, folds=3).model, Path(sys.argv[2]))"
     )

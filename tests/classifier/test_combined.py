@@ -14,7 +14,8 @@ from catalog.records import Access, Location, LocationKind, ToolHints, ToolRecor
 from classifier.base import default_classifier
 from classifier.combined import CombinedClassifier, Policy, choose, combined_version
 from classifier.dataset import LabelledTool, data_sha256
-from classifier.model import AccessModel, save
+from classifier.model import AccessModel
+from classifier.model_files import save
 from classifier.rules import RulesClassifier
 from classifier.train import Trained, train_rows
 

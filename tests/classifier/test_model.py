@@ -15,7 +15,7 @@ import skops.io as sio
 from catalog.errors import ClassifierError
 from catalog.paths import data_dir
 from catalog.records import Access, Location, LocationKind, ToolRecord
-from classifier.model import META_FILE, MODEL_FILE, load, read_meta, save, sha256_file
+from classifier.model_files import META_FILE, MODEL_FILE, load, read_meta, save, sha256_file
 from classifier.rules import RulesClassifier
 from classifier.signals import gather, lexicon_digest
 from classifier.train import calibration_error, train_rows
