@@ -196,7 +196,7 @@ def classifications(url: str, count: int, per_server: int = 100) -> None:
             store.save_crawl(result, verdicts)
         bare = bare_insert(url, [scratch_rows([item for result, _ in crawls for item in result.tools])])
         report(f"bare executemany of {len(items)} rows", bare, None, "rows", len(items))
-        report(f"stored_tools_needing, {len(items)} tools", timed(lambda: store.stored_tools_needing("bench-2")),
+        report(f"tools_needing, {len(items)} tools", timed(lambda: store.tools_needing("bench-2")),
                bare, "tools", len(items))
         for label in ("new rows", "replacing"):
             seconds = timed(partial(store.save_classifications, items))

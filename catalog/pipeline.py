@@ -146,8 +146,8 @@ def crawl_config(
 def reclassify(store: Store, *, classifier: Classifier | None = None) -> int:
     """Classify every stored tool whose current definition lacks this classifier version's verdict."""
     classifier = classifier or default_classifier()
-    pending = store.stored_tools_needing(classifier.version)
-    verdicts = classifier.classify_all([item.tool for item in pending])
+    pending = store.tools_needing(classifier.version)
+    verdicts = classifier.classify_all(pending)
     return store.save_classifications(
-        [(item.tool.server_key, item.tool.name, verdict) for item, verdict in zip(pending, verdicts, strict=True)]
+        [(tool.server_key, tool.name, verdict) for tool, verdict in zip(pending, verdicts, strict=True)]
     )

@@ -23,6 +23,7 @@ from catalog.records import (
     Risk,
     StoredServer,
     StoredTool,
+    ToolRecord,
     ToolVersion,
 )
 from catalog.store_engine import (
@@ -39,8 +40,8 @@ from catalog.store_engine import (
 from catalog.store_read import (
     fetch_servers,
     fetch_tools,
-    lacking_verdict,
     read_histories,
+    tools_needing,
     tools_query,
 )
 from catalog.store_records import (
@@ -323,13 +324,10 @@ class Store:
 
     # Classifying stored tools again.
 
-    def stored_tools_needing(self, classifier_version: str) -> list[StoredTool]:
+    def tools_needing(self, classifier_version: str) -> list[ToolRecord]:
         """Present tools whose current version has no verdict by this classifier version."""
-        query = tools_query().where(
-            tables.tools.c.removed_at.is_(None), lacking_verdict(classifier_version)
-        )
         with self._transaction("list tools to classify") as connection:
-            return fetch_tools(connection, query)
+            return tools_needing(connection, classifier_version)
 
     def save_classifications(self, items: Sequence[tuple[str, str, Classification]]) -> int:
         """Store (server key, tool name, verdict) against each tool's current version, all or none.

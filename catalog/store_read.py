@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from catalog import tables
-from catalog.records import Origin, StoredServer, StoredTool, ToolVersion
+from catalog.records import Origin, StoredServer, StoredTool, ToolRecord, ToolVersion
 from catalog.store_bulk import chunks
 from catalog.store_records import (
     CLASSIFICATION_PREFIX,
@@ -16,6 +16,7 @@ from catalog.store_records import (
     prefixed,
     stored_server,
     stored_tool,
+    tool_record,
     tool_version,
 )
 from catalog.store_sightings import sightings_for
@@ -66,6 +67,27 @@ def lacking_verdict(classifier_version: str) -> sa.ColumnElement[bool]:
         verdicts.c.tool_version_id == tables.tool_versions.c.id,
         verdicts.c.classifier_version == classifier_version,
     )
+
+
+def tools_needing(connection: sa.Connection, classifier_version: str) -> list[ToolRecord]:
+    """Present tools whose current version has no verdict by this classifier version, as records.
+
+    Only what classifying needs: no verdict join, no sightings (`fetch_tools` reads both, which
+    cost four fifths of the time on 20k tools). Sorted like `fetch_tools`.
+    """
+    tools, servers, versions = tables.tools, tables.servers, tables.tool_versions
+    query = (
+        sa.select(*tools.c, servers.c.key.label("server_key"))
+        .select_from(
+            tools.join(servers, tools.c.server_id == servers.c.id).outerjoin(
+                versions,
+                sa.and_(versions.c.tool_id == tools.c.id, versions.c.definition_hash == tools.c.definition_hash),
+            )
+        )
+        .where(tools.c.removed_at.is_(None), lacking_verdict(classifier_version))
+    )
+    found = [tool_record(row, row["server_key"]) for row in connection.execute(query).mappings()]
+    return sorted(found, key=lambda item: (item.server_key, item.name))
 
 
 def fetch_tools(

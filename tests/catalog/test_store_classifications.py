@@ -12,8 +12,10 @@ from catalog.records import (
 from catalog.store import Store
 from tests.catalog.store_builders import (
     FILES,
+    MAIL,
     count_rows,
     crawl_result,
+    server_record,
     tool_record,
     verdict,
 )
@@ -22,12 +24,12 @@ from tests.catalog.store_builders import (
 def test_newest_classifier_version_is_the_current_verdict(database_url: str) -> None:
     with Store.open(database_url) as store:
         store.save_crawl(crawl_result(tool_record("read_file")), {"read_file": verdict(Access.READ, Risk.LOW)})
-        needing_before = [item.tool.name for item in store.stored_tools_needing("rules-2")]
+        needing_before = [item.name for item in store.tools_needing("rules-2")]
         newer = verdict(Access.WRITE, Risk.MEDIUM, version="rules-2")
         written = store.save_classifications([(FILES, "read_file", newer)])
         current = store.tool("read_file").classification
-        needing_after = store.stored_tools_needing("rules-2")
-        needing_old = store.stored_tools_needing("rules-1")
+        needing_after = store.tools_needing("rules-2")
+        needing_old = store.tools_needing("rules-1")
 
     assert needing_before == ["read_file"]
     assert written == 1
@@ -55,10 +57,10 @@ def test_changed_tool_needs_classifying_again(database_url: str) -> None:
         )
         store.save_crawl(crawl_result(tool_record("read_file", "Reads and deletes.")), {})
         current = store.tool("read_file")
-        needing = store.stored_tools_needing("rules-1")
+        needing = store.tools_needing("rules-1")
 
     assert current.classification is None
-    assert [item.tool for item in needing] == [current.tool]
+    assert needing == [current.tool]
 
 
 def test_classifications_for_an_unknown_tool_write_nothing(database_url: str) -> None:
@@ -77,3 +79,25 @@ def test_classifications_for_an_unknown_tool_write_nothing(database_url: str) ->
 
     assert current is None
     assert count_rows(database_url, "classifications") == 0
+
+
+def test_tools_needing_are_the_present_records_without_this_version_sorted_by_server_then_name(
+    database_url: str,
+) -> None:
+    mail_tools = [tool_record(name, f"{name} mail.", server_key=MAIL) for name in ("send", "archive", "list")]
+    with Store.open(database_url) as store:
+        store.save_crawl(
+            crawl_result(tool_record("write_file"), tool_record("read_file"), tool_record("delete_file")),
+            {"read_file": verdict(Access.READ, Risk.LOW, version="rules-2")},
+        )
+        store.save_crawl(crawl_result(*mail_tools, server=server_record(MAIL)), {})
+        # A complete crawl without `delete_file` removes it: removed tools are never classified.
+        store.save_crawl(crawl_result(tool_record("write_file"), tool_record("read_file")), {})
+        needing = store.tools_needing("rules-2")
+        present = [item.tool for item in store.tools()]
+
+    assert [(tool.server_key, tool.name) for tool in needing] == [
+        (FILES, "write_file"), (MAIL, "archive"), (MAIL, "list"), (MAIL, "send"),
+    ]
+    # The very records the full read gives, field for field.
+    assert needing == [tool for tool in present if tool.name != "read_file"]
