@@ -192,3 +192,17 @@ def test_concurrent_opens_of_a_fresh_database_both_succeed(database_url: str) ->
 
     assert counts == [0, 0, 0, 0]
     assert migrate.current(database_url) == HEAD
+
+
+def test_many_fresh_sqlite_files_opened_by_four_threads_at_once_all_open(tmp_path: Path) -> None:
+    # Switching a new file to WAL is refused at once ("database is locked") while another
+    # connection holds it; before the retry this test failed in 3 of 4 runs.
+    def open_and_list(url: str) -> int:
+        with Store.open(url) as store:
+            return len(store.servers())
+
+    urls = [f"sqlite:///{tmp_path / f'fresh-{number}.db'}" for number in range(30)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for url in urls:
+            assert list(pool.map(open_and_list, [url] * 4)) == [0, 0, 0, 0]
+    assert {migrate.current(url) for url in urls} == {HEAD}
