@@ -24,7 +24,7 @@ from cases import CASES, labelled_rows
 R, W, D = Access.READ, Access.WRITE, Access.DESTRUCTIVE
 
 
-def write_labels(root: Path, weak: list[dict[str, Any]]) -> None:
+def write_labels(root: Path, weak: list[dict[str, Any]], review: list[dict[str, Any]] | None = None) -> None:
     hand = root / "hand"
     hand.mkdir(parents=True)
     lines = [
@@ -48,6 +48,9 @@ def write_labels(root: Path, weak: list[dict[str, Any]]) -> None:
     (root / "weak" / "live.jsonl").write_text(
         "\n".join(json.dumps(row) for row in weak) + "\n", encoding="utf-8"
     )
+    if review is not None:
+        (root / "review").mkdir()
+        (root / "review" / "weak.jsonl").write_text("".join(json.dumps(row) + "\n" for row in review), encoding="utf-8")
 
 
 WEAK_ROWS = [
@@ -121,11 +124,7 @@ REVIEW_ROWS = [
 
 
 def test_eval_scores_the_same_verdicts_against_reviewed_labels(tmp_path: Path) -> None:
-    write_labels(tmp_path / "labels", WEAK_ROWS)
-    (tmp_path / "labels" / "review").mkdir()
-    (tmp_path / "labels" / "review" / "weak.jsonl").write_text(
-        "".join(json.dumps(row) + "\n" for row in REVIEW_ROWS), encoding="utf-8"
-    )
+    write_labels(tmp_path / "labels", WEAK_ROWS, REVIEW_ROWS)
     runner = CliRunner()
     labels, model_dir = str(tmp_path / "labels"), str(tmp_path / "model")
     assert runner.invoke(app, ["classifier", "train", "--labels", labels, "--model-dir", model_dir]).exit_code == 0
@@ -268,11 +267,7 @@ def test_labelled_rows_become_records_and_hints_can_be_hidden(tmp_path: Path) ->
 
 def test_eval_can_be_limited_to_some_weak_servers(tmp_path: Path) -> None:
     servers = {"w1": "alpha", "w2": "beta", "w3": "beta", "w4": "gamma"}
-    write_labels(tmp_path / "labels", [{**row, "server": servers[row["id"]]} for row in WEAK_ROWS])
-    (tmp_path / "labels" / "review").mkdir()
-    (tmp_path / "labels" / "review" / "weak.jsonl").write_text(
-        "".join(json.dumps(row) + "\n" for row in REVIEW_ROWS), encoding="utf-8"
-    )
+    write_labels(tmp_path / "labels", [{**row, "server": servers[row["id"]]} for row in WEAK_ROWS], REVIEW_ROWS)
     runner = CliRunner()
     labels, model_dir = str(tmp_path / "labels"), str(tmp_path / "model")
     assert runner.invoke(app, ["classifier", "train", "--labels", labels, "--model-dir", model_dir]).exit_code == 0
