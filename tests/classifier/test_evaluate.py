@@ -295,3 +295,15 @@ def test_eval_limited_to_an_unknown_server_is_one_line_naming_the_known_ones(tmp
     )
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == ["error: no weak rows from server 'zeta'; known: alpha"]
+
+
+def test_eval_limited_to_servers_without_weak_labels_is_one_clear_error(tmp_path: Path) -> None:
+    write_labels(tmp_path / "labels", WEAK_ROWS)
+    for path in (tmp_path / "labels" / "weak").iterdir():
+        path.unlink()
+    (tmp_path / "labels" / "weak").rmdir()
+    result = CliRunner().invoke(
+        app, ["classifier", "eval", "--labels", str(tmp_path / "labels"), "--model-dir", str(tmp_path / "none"), "--server", "alpha"]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: no weak labels at {tmp_path / 'labels' / 'weak'} to limit to servers"]
