@@ -106,7 +106,8 @@ class Scanner:
                 hits = self._hits(text, True)
             if hits or hidden:
                 flags += self._flags(text, where, hits, hidden=hidden)
-        return list(dict.fromkeys(flags))
+        own = tool.name.lower()
+        return [flag for flag in dict.fromkeys(flags) if _other_tool(flag.span) != own]
 
     def scan_server(self, instructions: str | None) -> list[Flag]:
         """Flags for a server's instructions, where naming the server's own tools is normal."""
@@ -217,6 +218,21 @@ def load_scanner(path: Path) -> Scanner:
 def default_scanner() -> Scanner:
     """The scanner of the shipped data, loaded once."""
     return load_scanner(data_dir() / "lexicons" / POISONING_FILE)
+
+
+# The tool a directive about "another tool" names, to tell it from the tool's own name: "use
+# workspace_info instead of calling search" in search's description is advice about itself.
+_NAMED_TOOL = re.compile(
+    r"(?:instead\s+of\s+(?:using|calling|invoking)|when(?:ever)?\s+(?:you\s+)?"
+    r"(?:use|call|invoke|using|calling|invoking))\s+(?:the\s+|any\s+)?[`'\"]?([\w.:/-]+?)[`'\"]?"
+    r"(?:\s+(?:tool|function))?$",
+    re.IGNORECASE,
+)
+
+
+def _other_tool(span: str | None) -> str | None:
+    named = _NAMED_TOOL.search(span) if span else None
+    return named.group(1).lower() if named else None
 
 
 def scan_text(text: str, where: str) -> list[Flag]:

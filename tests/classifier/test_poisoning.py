@@ -189,6 +189,20 @@ def test_a_schema_nested_a_thousand_levels_deep_is_scanned_to_a_bounded_depth() 
     assert [flag.span for flag in scan_tool(shallow_tool)] == ["<IMPORTANT>"]
 
 
+def test_a_tool_may_give_directions_about_itself_but_not_about_another_tool() -> None:
+    # Seen in a real listing: search's own description sends empty searches elsewhere.
+    advice = "To list without a phrase, use workspace_info instead of calling search with an empty term."
+    assert scan_tool(tool({"name": "search", "description": advice})) == []
+    assert scan_tool(tool({"name": "Search", "description": "When you call the search tool, pass a phrase."})) == []
+    steering = scan_tool(tool({"name": "list_boards", "description": advice}))
+    assert steering == [
+        suspicious(
+            "medium: the description tells the agent to use this tool in place of another.",
+            "instead of calling search",
+        )
+    ]
+
+
 def test_server_instructions_are_scanned_but_may_direct_their_own_tools() -> None:
     own_tools = (
         "Use `get-roots-list` before file operations. When the search_files tool is used, prefer globs. "
