@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 739
+    assert len(reviewed) == len(weak) == 1359
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -75,17 +75,17 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (739, 634, 25)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1359, 1229, 32)
     assert stats["disagree"] == {
-        "read→write": 3,
-        "write→read": 3,
+        "read→write": 4,
+        "write→read": 7,
         "write→destructive": 10,
         "destructive→read": 6,
-        "destructive→write": 83,
+        "destructive→write": 103,
     }
-    assert stats["access"] == Counter({"read": 432, "write": 224, "destructive": 83})
-    assert stats["capabilities"]["filesystem"] == 90
-    assert stats["capabilities"]["executes-code"] == 11
+    assert stats["access"] == Counter({"read": 714, "write": 476, "destructive": 169})
+    assert stats["capabilities"]["filesystem"] == 103
+    assert stats["capabilities"]["executes-code"] == 13
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -113,6 +113,14 @@ def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
         ("linear", "linear_rotateWebhookSecret"): ("destructive", "destructive", ["secrets"]),
         ("linear", "linear_createOAuthClientCredentialsToken"): ("write", "destructive", ["secrets"]),
         ("pinecone", "upsert-records"): ("destructive", "write", []),
+        ("linear", "linear_removeIssueFromProject"): ("write", "write", []),
+        ("google-workspace", "manage_contact"): ("destructive", "destructive", ["personal-data"]),
+        ("google-workspace", "send_gmail_message"): ("destructive", "write", ["sends-messages"]),
+        ("digitalocean", "shutdown-droplet"): ("write", "write", []),
+        ("digitalocean", "rebuild-droplet"): ("destructive", "destructive", []),
+        ("digitalocean", "doks-get-kubeconfig"): ("read", "read", ["secrets"]),
+        ("monday", "all_api_write"): ("destructive", "destructive", ["executes-code"]),
+        ("shortcut", "stories-remove-subtask"): ("destructive", "write", []),
         ("neo4j-aura", "update_instance_memory"): ("destructive", "write", []),
     }
     found = {key: (by_key[key]["hint_access"], by_key[key]["access"], by_key[key]["capabilities"]) for key in expected}
@@ -126,10 +134,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:712")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1276")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 83
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 169
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -256,6 +264,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 634 |\n| read→write | 3 |\n| write→read | 3 |\n| write→destructive | 10 |\n" in printed
-    assert "| destructive→read | 6 |\n| destructive→write | 83 |\n| **all** | 739 |\n" in printed
-    assert "| of which marked ambiguous | 25 |" in printed
+    assert "| agree | 1229 |\n| read→write | 4 |\n| write→read | 7 |\n| write→destructive | 10 |\n" in printed
+    assert "| destructive→read | 6 |\n| destructive→write | 103 |\n| **all** | 1359 |\n" in printed
+    assert "| of which marked ambiguous | 32 |" in printed
