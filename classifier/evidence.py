@@ -7,10 +7,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.records import Access, Capability, ToolHints
+from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
+EVIDENCE_VERSION = 2
+"""What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
+verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
+refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
 CONJUNCTIONS = frozenset({"and", "or", "then"})
 NEGATORS = frozenset(
     {
@@ -34,8 +38,6 @@ NEGATORS = frozenset(
 NEGATION_WINDOW = 3
 # Adjectives far more often than actions in prose ("an empty list", "a clear summary").
 MENTION_IGNORED = frozenset({"clear", "empty"})
-HINT_WEIGHT = 2.0
-WEAK_HINT_WEIGHT = 0.75
 
 # Lead-ins before a description's real verb: "This tool deletes", "Use this to list", "Allows you to send".
 _LEAD_IN = re.compile(
@@ -271,7 +273,7 @@ def _phrases(description: str, lexicon: Lexicon) -> Iterator[Evidence]:
         return
     for phrase in lexicon.phrases:
         for match in phrase.regex.finditer(description):
-            if _negated(text_words(description[: match.start()])):
+            if negated(text_words(description[: match.start()])):
                 continue
             reason = f"description says '{phrase.says}' → {phrase.access.value}"
             yield Evidence(phrase.access, (), phrase.weight, reason)
@@ -301,7 +303,7 @@ def _destructive_words(sentence: str, lexicon: Lexicon) -> tuple[tuple[str, str,
         if base is None or base in MENTION_IGNORED:
             continue
         verb = lexicon.verbs[base]
-        if verb.access is Access.DESTRUCTIVE and not _negated(words[:index]):
+        if verb.access is Access.DESTRUCTIVE and not negated(words[:index]):
             found.append((base, word, verb))
     return tuple(found)
 
@@ -316,7 +318,7 @@ def _said(memo: _Memo, verb: Verb, where: str, word: str, factor: float) -> Evid
     return found
 
 
-def _negated(before: Sequence[str]) -> bool:
+def negated(before: Sequence[str]) -> bool:
     return any(word in NEGATORS or word.endswith("n't") for word in before[-NEGATION_WINDOW:])
 
 
@@ -338,7 +340,7 @@ def action_param_evidence(
         if not verbs:
             continue
         actions.extend(verb.word for verb in verbs)
-        worst = max(verbs, key=lambda verb: _severity(verb.access))
+        worst = max(verbs, key=lambda verb: severity(verb.access))
         reason = f"parameter '{param.name}' allows '{worst.word}' → {targets(worst.access, worst.capabilities)}"
         evidence.append(
             Evidence(worst.access, worst.capabilities, lexicon.action_param_weight, reason)
@@ -354,40 +356,8 @@ def _enum_verb(value: str, lexicon: Lexicon) -> Verb | None:
     return lexicon.verbs[base] if base is not None else None
 
 
-def hint_evidence(hints: ToolHints) -> list[Evidence]:
-    """Declared annotations: moderate evidence, never the verdict on their own."""
-    return list(_HINT_EVIDENCE[hints.read_only, hints.destructive])
-
-
-def _hints_evidence(read_only: bool | None, destructive: bool | None) -> tuple[Evidence, ...]:
-    evidence: list[Evidence] = []
-    if read_only is True:
-        evidence.append(_hint(Access.READ, HINT_WEIGHT, "readOnlyHint=true"))
-        return tuple(evidence)
-    if read_only is False:
-        evidence.append(_hint(Access.WRITE, WEAK_HINT_WEIGHT, "readOnlyHint=false"))
-    if destructive is True:
-        evidence.append(_hint(Access.DESTRUCTIVE, HINT_WEIGHT, "destructiveHint=true"))
-    elif destructive is False:
-        evidence.append(_hint(Access.WRITE, WEAK_HINT_WEIGHT, "destructiveHint=false"))
-    return tuple(evidence)
-
-
-def _hint(access: Access, weight: float, declared: str) -> Evidence:
-    return Evidence(
-        access, (), weight, f"declared {declared} → {access.value} (evidence)", from_hints=True
-    )
-
-
-_HINT_EVIDENCE = {
-    (read_only, destructive): _hints_evidence(read_only, destructive)
-    for read_only in (True, False, None)
-    for destructive in (True, False, None)
-}
-"""The evidence of every combination of the two hints that count, made once."""
-
-
-def _severity(access: Access) -> int:
+def severity(access: Access) -> int:
+    """Rank of an access class: read < write < destructive."""
     return _SEVERITY[access]
 
 

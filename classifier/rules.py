@@ -14,20 +14,22 @@ from catalog.records import Access, Capability, Classification, ToolRecord
 from classifier.audit import flag_tool, hint_flags
 from classifier.base import Classifier, classification, collection_paused
 from classifier.evidence import (
+    EVIDENCE_VERSION,
     Evidence,
     action_param_evidence,
-    hint_evidence,
     is_action,
     name_evidence,
     text_evidence,
 )
+from classifier.evidence_choices import choice_evidence
+from classifier.evidence_hints import hint_evidence
 from classifier.evidence_rules import rule_evidence
 from classifier.features import ToolFeatures, extract_features
 from classifier.lexicon import LEXICON_FILES, Lexicon, load_lexicon
 from classifier.poisoning import POISONING_FILE, Scanner, default_scanner, load_scanner
 from classifier.risk import RISK_FILE, RiskTable, category_of, load_risk_table
 
-RULES_VERSION = "rules-1"
+RULES_VERSION = f"rules-{EVIDENCE_VERSION}"
 MAX_REASONS = 6
 NO_EVIDENCE_CONFIDENCE = 0.3
 # Unknown effects are not assumed safe: a tool we cannot read is treated as a write.
@@ -135,6 +137,7 @@ class RulesClassifier(Classifier):
             name_evidence(features, self.lexicon),
             text_evidence(features, self.lexicon),
             action_param_evidence(features, self.lexicon),
+            choice_evidence(features, self.lexicon),
         ):
             evidence += gathered
             actions += found

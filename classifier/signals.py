@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from catalog.records import Access, ToolRecord
-from classifier.evidence import Evidence
+from classifier.evidence import EVIDENCE_VERSION, Evidence
 from classifier.features import ToolFeatures
 from classifier.lexicon import Lexicon
 from classifier.rules import RulesClassifier, confidence_of, rank
@@ -175,9 +175,11 @@ def lexicon_digest(lexicon: Lexicon) -> str:
     """A hash of the compiled lexicon: what the rule features mean (risk and other data excluded).
 
     A model is tied to this rather than to the rules' version, so editing the risk table or
-    the suspicious-instruction patterns does not invalidate it; editing a lexicon does.
+    the suspicious-instruction patterns does not invalidate it; editing a lexicon, or changing
+    the evidence code (`EVIDENCE_VERSION`), does.
     """
-    canonical = json.dumps(_canonical(lexicon), sort_keys=True, separators=(",", ":"))
+    described = {"evidence_version": EVIDENCE_VERSION, "lexicon": _canonical(lexicon)}
+    canonical = json.dumps(described, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
 

@@ -23,7 +23,7 @@ from catalog.records import (
     ToolRecord,
 )
 from classifier.base import default_classifier
-from classifier.rules import RulesClassifier
+from classifier.rules import RULES_VERSION, RulesClassifier
 
 sys.path.insert(0, str(Path(__file__).parent))
 from cases import CASES, Case
@@ -358,7 +358,7 @@ def test_default_classifier_starts_from_the_shipped_rules() -> None:
     classifier = default_classifier()
     assert classifier.version.startswith(CLASSIFIER.version)
     assert (
-        CLASSIFIER.version.startswith("rules-1+") and len(CLASSIFIER.version) == len("rules-1+") + 8
+        CLASSIFIER.version.startswith(f"{RULES_VERSION}+") and len(CLASSIFIER.version) == len(RULES_VERSION) + 9
     )
 
 

@@ -1,0 +1,132 @@
+"""Evidence from the actions a multi-purpose tool says it offers, where no enum lists them.
+
+`manage_contact` with "Create, update, or delete a contact", an `action` parameter described as
+`"create", "list", "update", or "delete"`, or an "Actions:" list of `- delete: ...` bullets can all
+delete, whatever its name says: the taxonomy labels a tool by the worst effect it can reach, so the
+most severe listed action counts (with the weight of an `action` enum, `[action_params]`).
+
+Only lists of choices count (two or more actions joined by commas, slashes or "or", "and" only
+beside those, or two or more bullets), only base, third-person and -ing forms ("deleted" is a state, not an offer), and not
+after a negation ("does not create, update or delete") or a state word ("status: creating,
+deleting"): prose that merely mentions a verb is left to the ordinary mention evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from catalog.records import Access
+from classifier.evidence import Evidence, negated, severity, targets
+from classifier.features import ToolFeatures, text_words
+from classifier.lexicon import Lexicon, Verb
+
+# A word, or a separator of a list of actions.
+_LIST_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
+_QUOTED = re.compile(r"[\"'`“‘]([a-z][a-z_ -]{0,40})[\"'`”’]")
+_BULLET = re.compile(r"(?:^|\s)(?:[-*•]|\d+[.)])\s*[\"'`]?([a-z][a-z_]*)[\"'`]?:")
+_JOINERS = frozenset({",", "/", "or", "and"})
+# Words before a list that make it a list of states or filters, not of offered actions.
+_STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
+_STATE_WINDOW = 3
+_MIN_CHOICES = 2
+# Removal verbs that as often detach as delete ("add or remove labels" edits a message): in a list
+# they are not counted, and the ordinary name and mention evidence speaks for them.
+_DETACHING = frozenset({"remove", "detach", "unlink"})
+
+
+def choice_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evidence], list[str]]:
+    """Evidence for the most severe action a tool lists in prose or in an action parameter's text."""
+    evidence: list[Evidence] = []
+    actions: list[str] = []
+    weight = lexicon.action_param_weight
+    for where, listed_verbs in _choices(features, lexicon):
+        verbs = [verb for verb in listed_verbs if verb.word not in _DETACHING]
+        if not verbs:
+            continue
+        worst = max(verbs, key=lambda verb: severity(verb.access))
+        if worst.access is Access.READ:
+            continue
+        actions.extend(verb.word for verb in verbs)
+        listed = ", ".join(dict.fromkeys(verb.word for verb in verbs))
+        reason = f"{where} lists actions ({listed}): '{worst.word}' → {targets(worst.access, worst.capabilities)}"
+        evidence.append(Evidence(worst.access, worst.capabilities, weight, reason))
+        break
+    return evidence, actions
+
+
+def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, list[Verb]]]:
+    for param in features.params:
+        if param.joined in lexicon.action_params and not param.enum and param.description:
+            verbs = _verbs_of(_QUOTED.findall(param.description.lower()), lexicon)
+            if len(verbs) >= _MIN_CHOICES:
+                yield f"parameter '{param.name}'", verbs
+    description = features.description.lower()
+    bullets = _verbs_of(_BULLET.findall(description), lexicon)
+    if len(bullets) >= _MIN_CHOICES:
+        yield "the description", bullets
+    for sentence in features.sentences:
+        verbs = _listed_verbs(sentence.lower(), lexicon)
+        if verbs:
+            yield "the description", verbs
+
+
+def _verbs_of(values: Sequence[str], lexicon: Lexicon) -> list[Verb]:
+    verbs = []
+    for value in values:
+        words = text_words(value.replace("_", " "))
+        verb = _verb(words[0], lexicon) if words else None
+        if verb is not None:
+            verbs.append(verb)
+    return verbs
+
+
+def _listed_verbs(sentence: str, lexicon: Lexicon) -> list[Verb]:
+    """The verbs of the first run of at least two verbs joined like a list of choices, or none.
+
+    A choice needs a comma, a slash or "or" somewhere in the run: "select and run" or "find and
+    replace" are steps of one operation, which the lead verb already speaks for.
+    """
+    tokens = _LIST_TOKEN.findall(sentence)
+    run: list[Verb] = []
+    start = 0
+    choice = False
+    expecting_verb = True
+    for index, token in enumerate(tokens):
+        if token in _JOINERS:
+            if run:
+                expecting_verb = True
+                choice = choice or token != "and"
+            continue
+        verb = _verb(token, lexicon)
+        if verb is not None and expecting_verb:
+            start = index if not run else start
+            run.append(verb)
+            expecting_verb = False
+            continue
+        if choice and _is_list(run, tokens, start):
+            return run
+        run, start, choice = ([verb], index, False) if verb is not None else ([], 0, False)
+        expecting_verb = verb is None
+    return run if choice and _is_list(run, tokens, start) else []
+
+
+def _is_list(run: list[Verb], tokens: Sequence[str], start: int) -> bool:
+    if len(run) < _MIN_CHOICES:
+        return False
+    before = [token for token in tokens[:start] if token not in _JOINERS]
+    if negated(before):
+        return False
+    return not _STATE_WORDS.intersection(before[-_STATE_WINDOW:])
+
+
+def _verb(word: str, lexicon: Lexicon) -> Verb | None:
+    """The lexicon verb of a base, third-person or -ing form; past forms are states, not offers."""
+    base = lexicon.inflections.get(word)
+    if base is None and word.endswith("ing") and len(word) > 5:
+        stem = word[:-3]
+        for candidate in (stem, stem + "e", stem[:-1]):
+            if candidate in lexicon.verbs:
+                base = candidate
+                break
+    return lexicon.verbs[base] if base is not None else None

@@ -1,0 +1,138 @@
+"""Multi-purpose tools that list their actions in prose, detaching items, power actions, `eval` as a noun."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.records import Access
+from classifier.base import default_classifier
+from classifier.evidence import EVIDENCE_VERSION
+from classifier.rules import RULES_VERSION
+from tests.classifier.test_rules import CLASSIFIER, tool
+
+DEFAULT = default_classifier()
+
+
+def listed(result_reasons: tuple[str, ...]) -> list[str]:
+    return [reason for reason in result_reasons if "lists actions" in reason]
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "params", "expected_reason"),
+    [
+        (
+            "manage_contact",
+            "Create, update, or delete a contact.",
+            {},
+            "the description lists actions (create, update, delete): 'delete' → destructive",
+        ),
+        (
+            "manage_drive_access",
+            "Supports granting, batch-granting, updating, revoking permissions, and transferring ownership.",
+            {},
+            "the description lists actions (update, revoke): 'revoke' → destructive",
+        ),
+        (
+            "manage_focus_time",
+            "Manages Focus Time events on Google Calendar.",
+            {"action": {"type": "string", "description": 'Action to perform - "create", "list", "update", or "delete".'}},
+            "parameter 'action' lists actions (create, list, update, delete): 'delete' → destructive",
+        ),
+        (
+            "manage_document_comment",
+            "Manage comments on a document.\nActions:\n  - create: Create a comment.\n  - reply: Reply to it.\n"
+            "  - delete: Delete a comment.",
+            {"action": {"type": "string"}},
+            "the description lists actions (create, reply, delete): 'delete' → destructive",
+        ),
+    ],
+)
+def test_a_tool_that_lists_a_destructive_action_is_destructive_by_its_worst_effect(
+    name: str, description: str, params: dict[str, object], expected_reason: str
+) -> None:
+    result = CLASSIFIER.classify(tool(name, description, params))
+    assert result.access is Access.DESTRUCTIVE
+    assert listed(result.reasons) == [expected_reason]
+    # The shipped combination agrees: the listed action outweighs the generic verb 'manage'.
+    assert DEFAULT.classify(tool(name, description, params)).access is Access.DESTRUCTIVE
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Returns items created, updated or deleted since the given time.",  # past forms are states
+        "Filter by status: creating, deleting or deleted.",  # a list of states
+        "Does not create, update or delete anything; it only reports.",  # negated
+        "Select and run one of the read operations (read-only).",  # steps, not choices
+        "Lists, searches and gets boards.",  # only reads listed
+    ],
+)
+def test_prose_that_is_not_an_offer_of_actions_lists_none(description: str) -> None:
+    result = CLASSIFIER.classify(tool("board_report", description))
+    assert listed(result.reasons) == []
+
+
+def test_an_action_enum_keeps_its_own_evidence_and_its_text_is_not_counted_twice() -> None:
+    params = {"action": {"type": "string", "enum": ["create", "delete"], "description": '"create" or "delete"'}}
+    result = CLASSIFIER.classify(tool("manage_webhook", "Manage webhooks.", params))
+    assert result.access is Access.DESTRUCTIVE
+    assert "parameter 'action' allows 'delete' → destructive" in result.reasons
+    assert listed(result.reasons) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("firewall-remove-tags", "Removes one or more tags from a firewall"),
+        ("stories-remove-external-link", "Remove an external link from a story."),
+        ("linear_removeIssueFromProject", "Remove an existing issue from a project"),
+        ("lb-remove-droplets", "Remove Droplets from a Load Balancer"),
+    ],
+)
+def test_detaching_an_item_that_goes_on_existing_is_a_write(name: str, description: str) -> None:
+    for classifier in (CLASSIFIER, DEFAULT):
+        result = classifier.classify(tool(name, description))
+        assert result.access is Access.WRITE, (classifier, result.reasons)
+    assert "description says 'detaches an item from a container' → write" in CLASSIFIER.classify(
+        tool(name, description)
+    ).reasons
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("remove_user_from_group", "Removes a user from a group."),
+        ("remove_file", "Removes a file from the workspace directory."),
+        ("remove_record", "Remove a record from the table."),
+    ],
+)
+def test_removing_people_or_data_stays_destructive(name: str, description: str) -> None:
+    for classifier in (CLASSIFIER, DEFAULT):
+        assert classifier.classify(tool(name, description)).access is Access.DESTRUCTIVE
+
+
+@pytest.mark.parametrize(
+    "name", ["power-off-droplet", "power-on-droplet", "power_cycle_server", "shutdown-droplet", "reassign_share"]
+)
+def test_power_and_reassignment_actions_are_writes(name: str) -> None:
+    for classifier in (CLASSIFIER, DEFAULT):
+        assert classifier.classify(tool(name, "")).access is Access.WRITE
+
+
+@pytest.mark.parametrize(
+    "name", ["genai-model-eval-get-preset", "genai-model-eval-list-runs", "model_eval_get_results"]
+)
+def test_eval_before_a_later_verb_is_the_object_not_code_evaluation(name: str) -> None:
+    result = CLASSIFIER.classify(tool(name, "Get or list evaluation data."))
+    assert result.access is Access.READ
+    assert not result.capabilities
+
+
+def test_eval_as_the_action_still_runs_code() -> None:
+    result = CLASSIFIER.classify(tool("eval_js", "Evaluate JavaScript in the page.", {"expression": {"type": "string"}}))
+    assert result.access is Access.DESTRUCTIVE
+
+
+def test_the_rules_version_follows_the_evidence_code_version() -> None:
+    assert f"rules-{EVIDENCE_VERSION}" == RULES_VERSION
+    assert CLASSIFIER.version.startswith(f"{RULES_VERSION}+")
