@@ -30,6 +30,8 @@ _JOINERS = frozenset({",", "/", "or", "and"})
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
 _STATE_WINDOW = 3
 _MIN_CHOICES = 2
+_MEMO_SIZE = 50_000
+_MEMO: dict[int, tuple[Lexicon, dict[str, tuple[Verb, ...]]]] = {}
 # Removal verbs that as often detach as delete ("add or remove labels" edits a message): in a list
 # they are not counted, and the ordinary name and mention evidence speaks for them.
 _DETACHING = frozenset({"remove", "detach", "unlink"})
@@ -65,10 +67,31 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
     bullets = _verbs_of(_BULLET.findall(description), lexicon)
     if len(bullets) >= _MIN_CHOICES:
         yield "the description", bullets
+    memo = _sentence_memo(lexicon)
     for sentence in features.sentences:
-        verbs = _listed_verbs(sentence.lower(), lexicon)
-        if verbs:
-            yield "the description", verbs
+        listed = memo.get(sentence)
+        if listed is None:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()  # cheaper than an LRU and as good: it fills again at once
+            listed = memo[sentence] = _sentence_verbs(sentence, lexicon)
+        if listed:
+            yield "the description", list(listed)
+
+
+def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
+    # A list of choices needs a comma, a slash or "or": most sentences are ruled out at once.
+    lowered = sentence.lower()
+    if "," not in lowered and "/" not in lowered and " or " not in lowered:
+        return ()
+    return tuple(_listed_verbs(lowered, lexicon))
+
+
+def _sentence_memo(lexicon: Lexicon) -> dict[str, tuple[Verb, ...]]:
+    """Listed verbs by sentence, per lexicon: descriptions recur across servers and versions."""
+    found = _MEMO.get(id(lexicon))
+    if found is None or found[0] is not lexicon:
+        found = _MEMO[id(lexicon)] = (lexicon, {})
+    return found[1]
 
 
 def _verbs_of(values: Sequence[str], lexicon: Lexicon) -> list[Verb]:
