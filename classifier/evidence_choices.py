@@ -38,23 +38,21 @@ _DETACHING = frozenset({"remove", "detach", "unlink"})
 
 
 def choice_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evidence], list[str]]:
-    """Evidence for the most severe action a tool lists in prose or in an action parameter's text."""
-    evidence: list[Evidence] = []
+    """Evidence for the most severe action a tool lists, over every list it gives."""
+    worst: Verb | None = None
+    where_worst = ""
     actions: list[str] = []
-    weight = lexicon.action_param_weight
     for where, listed_verbs in _choices(features, lexicon):
         verbs = [verb for verb in listed_verbs if verb.word not in _DETACHING]
-        if not verbs:
-            continue
-        worst = max(verbs, key=lambda verb: severity(verb.access))
-        if worst.access is Access.READ:
-            continue
         actions.extend(verb.word for verb in verbs)
-        listed = ", ".join(dict.fromkeys(verb.word for verb in verbs))
-        reason = f"{where} lists actions ({listed}): '{worst.word}' → {targets(worst.access, worst.capabilities)}"
-        evidence.append(Evidence(worst.access, worst.capabilities, weight, reason))
-        break
-    return evidence, actions
+        for verb in verbs:
+            if worst is None or severity(verb.access) > severity(worst.access):
+                worst, where_worst = verb, where
+    if worst is None or worst.access is Access.READ:
+        return [], []
+    listed = ", ".join(dict.fromkeys(actions))
+    reason = f"{where_worst} lists actions ({listed}): '{worst.word}' → {targets(worst.access, worst.capabilities)}"
+    return [Evidence(worst.access, worst.capabilities, lexicon.action_param_weight, reason)], actions
 
 
 def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, list[Verb]]]:
@@ -105,12 +103,13 @@ def _verbs_of(values: Sequence[str], lexicon: Lexicon) -> list[Verb]:
 
 
 def _listed_verbs(sentence: str, lexicon: Lexicon) -> list[Verb]:
-    """The verbs of the first run of at least two verbs joined like a list of choices, or none.
+    """The verbs of every run of at least two verbs joined like a list of choices.
 
     A choice needs a comma, a slash or "or" somewhere in the run: "select and run" or "find and
     replace" are steps of one operation, which the lead verb already speaks for.
     """
     tokens = _LIST_TOKEN.findall(sentence)
+    found: list[Verb] = []
     run: list[Verb] = []
     start = 0
     choice = False
@@ -128,10 +127,12 @@ def _listed_verbs(sentence: str, lexicon: Lexicon) -> list[Verb]:
             expecting_verb = False
             continue
         if choice and _is_list(run, tokens, start):
-            return run
+            found += run
         run, start, choice = ([verb], index, False) if verb is not None else ([], 0, False)
         expecting_verb = verb is None
-    return run if choice and _is_list(run, tokens, start) else []
+    if choice and _is_list(run, tokens, start):
+        found += run
+    return found
 
 
 def _is_list(run: list[Verb], tokens: Sequence[str], start: int) -> bool:

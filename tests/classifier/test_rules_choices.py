@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.records import Access
+from catalog.records import Access, Capability
 from classifier.base import default_classifier
 from classifier.evidence import EVIDENCE_VERSION
 from classifier.rules import RULES_VERSION
@@ -55,6 +55,28 @@ def test_a_tool_that_lists_a_destructive_action_is_destructive_by_its_worst_effe
     assert listed(result.reasons) == [expected_reason]
     # The shipped combination agrees: the listed action outweighs the generic verb 'manage'.
     assert DEFAULT.classify(tool(name, description, params)).access is Access.DESTRUCTIVE
+
+
+def test_the_worst_action_counts_over_every_list_a_tool_gives() -> None:
+    # The action parameter's text lists only writes; the prose also lists a revoke.
+    params = {"action": {"type": "string", "description": '"list", "add" or "update" a grant.'}}
+    description = "List, grant, update, or revoke an agent's access to boards."
+    result = CLASSIFIER.classify(tool("manage_agent_knowledge", description, params))
+    assert result.access is Access.DESTRUCTIVE
+    assert listed(result.reasons) == [
+        "the description lists actions (list, add, update, grant, revoke): 'revoke' → destructive"
+    ]
+    # Several lists in one sentence: the later insert/delete counts, not only hide/unhide.
+    sentence = "Resize columns, freeze rows/columns, hide/unhide rows/columns, and insert/delete rows/columns."
+    assert CLASSIFIER.classify(tool("sheet_dimensions", sentence)).access is Access.DESTRUCTIVE
+
+
+def test_starting_a_process_from_a_free_form_command_runs_code() -> None:
+    params = {"command": {"type": "string"}, "timeout_ms": {"type": "integer"}}
+    for classifier in (CLASSIFIER, DEFAULT):
+        result = classifier.classify(tool("start_process", "Start a terminal process on the device.", params))
+        assert result.access is Access.DESTRUCTIVE
+        assert Capability.EXECUTES_CODE in result.capabilities
 
 
 @pytest.mark.parametrize(
