@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 1359
+    assert len(reviewed) == len(weak) == 1416
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -75,15 +75,15 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1359, 1229, 32)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1416, 1278, 35)
     assert stats["disagree"] == {
         "read→write": 4,
         "write→read": 7,
         "write→destructive": 10,
         "destructive→read": 6,
-        "destructive→write": 103,
+        "destructive→write": 111,
     }
-    assert stats["access"] == Counter({"read": 714, "write": 476, "destructive": 169})
+    assert stats["access"] == Counter({"read": 741, "write": 505, "destructive": 170})
     assert stats["capabilities"]["filesystem"] == 103
     assert stats["capabilities"]["executes-code"] == 13
 
@@ -121,6 +121,8 @@ def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
         ("digitalocean", "doks-get-kubeconfig"): ("read", "read", ["secrets"]),
         ("monday", "all_api_write"): ("destructive", "destructive", ["executes-code"]),
         ("shortcut", "stories-remove-subtask"): ("destructive", "write", []),
+        ("line-bot", "broadcast_text_message"): ("destructive", "write", ["sends-messages"]),
+        ("postman", "getEnvironment"): ("read", "read", ["secrets"]),
         ("neo4j-aura", "update_instance_memory"): ("destructive", "write", []),
     }
     found = {key: (by_key[key]["hint_access"], by_key[key]["access"], by_key[key]["capabilities"]) for key in expected}
@@ -134,10 +136,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1276")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1291")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 169
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 170
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -264,6 +266,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 1229 |\n| read→write | 4 |\n| write→read | 7 |\n| write→destructive | 10 |\n" in printed
-    assert "| destructive→read | 6 |\n| destructive→write | 103 |\n| **all** | 1359 |\n" in printed
-    assert "| of which marked ambiguous | 32 |" in printed
+    assert "| agree | 1278 |\n| read→write | 4 |\n| write→read | 7 |\n| write→destructive | 10 |\n" in printed
+    assert "| destructive→read | 6 |\n| destructive→write | 111 |\n| **all** | 1416 |\n" in printed
+    assert "| of which marked ambiguous | 35 |" in printed
