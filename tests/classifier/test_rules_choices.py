@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from catalog.errors import ClassifierError
+from catalog.paths import data_dir
 from catalog.records import Access, Capability
+from classifier import signals
 from classifier.base import default_classifier
 from classifier.evidence import EVIDENCE_VERSION
+from classifier.model_files import load
 from classifier.rules import RULES_VERSION
+from classifier.signals import lexicon_digest
 from tests.classifier.test_rules import CLASSIFIER, tool
 
 DEFAULT = default_classifier()
@@ -158,3 +163,15 @@ def test_eval_as_the_action_still_runs_code() -> None:
 def test_the_rules_version_follows_the_evidence_code_version() -> None:
     assert f"rules-{EVIDENCE_VERSION}" == RULES_VERSION
     assert CLASSIFIER.version.startswith(f"{RULES_VERSION}+")
+
+
+def test_a_model_trained_on_other_evidence_code_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The shipped model loads under the current evidence version ...
+    digest = lexicon_digest(CLASSIFIER.lexicon)
+    assert load(data_dir() / "model", digest) is not None
+    # ... and is refused once the evidence code says it reads tools differently, lexicon unchanged.
+    monkeypatch.setattr(signals, "EVIDENCE_VERSION", EVIDENCE_VERSION + 1)
+    changed = lexicon_digest(CLASSIFIER.lexicon)
+    assert changed != digest
+    with pytest.raises(ClassifierError, match="lexicon_digest"):
+        load(data_dir() / "model", changed)
