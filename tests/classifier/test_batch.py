@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 
 from catalog.paths import data_dir
-from catalog.records import Access, Location, LocationKind, ToolRecord
+from catalog.records import Access, Classification, Location, LocationKind, ToolRecord
 from classifier.combined import CombinedClassifier
 from classifier.dataset import load_labels
 from classifier.model import model_inputs
 from classifier.model_files import MODEL_FILE, read_meta, save
-from classifier.parallel import start_method
+from classifier.parallel import pack, start_method, unpack
 from classifier.rules import RulesClassifier
 from classifier.signals import gather
 from classifier.train import train_rows
@@ -68,6 +68,18 @@ def test_a_batch_shared_with_a_worker_process_is_classified_as_one_process_does(
     shared = classifier(directory, workers=2).classify_all(tools)
     assert shared == alone
     assert [result.flags != () for result in shared[-3:-1]] == [True, True]
+
+
+def test_a_classification_comes_back_from_its_packed_form_equal_and_valid() -> None:
+    verdicts = RULES.classify_all(batch())
+    assert any(verdict.capabilities for verdict in verdicts)
+    assert any(verdict.flags for verdict in verdicts)
+    for verdict in verdicts:
+        packed = pack(verdict)
+        assert all(type(value) in (str, float, tuple) for value in packed)
+        rebuilt = unpack(packed)
+        assert rebuilt == verdict
+        assert rebuilt.model_dump() == Classification.model_validate(verdict.model_dump()).model_dump()
 
 
 def test_a_batch_shared_with_a_spawned_worker_is_classified_as_one_process_does(tmp_path: Path) -> None:
