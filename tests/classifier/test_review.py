@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 1416
+    assert len(reviewed) == len(weak) == 1740
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -75,17 +75,18 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1416, 1278, 35)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1740, 1555, 44)
     assert stats["disagree"] == {
-        "read→write": 4,
-        "write→read": 7,
-        "write→destructive": 10,
+        "read→write": 5,
+        "read→destructive": 2,
+        "write→read": 8,
+        "write→destructive": 12,
         "destructive→read": 6,
-        "destructive→write": 111,
+        "destructive→write": 152,
     }
-    assert stats["access"] == Counter({"read": 741, "write": 505, "destructive": 170})
-    assert stats["capabilities"]["filesystem"] == 103
-    assert stats["capabilities"]["executes-code"] == 13
+    assert stats["access"] == Counter({"read": 958, "write": 591, "destructive": 191})
+    assert stats["capabilities"]["filesystem"] == 114
+    assert stats["capabilities"]["executes-code"] == 19
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -136,10 +137,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1291")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1610")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 170
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 191
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -266,6 +267,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 1278 |\n| read→write | 4 |\n| write→read | 7 |\n| write→destructive | 10 |\n" in printed
-    assert "| destructive→read | 6 |\n| destructive→write | 111 |\n| **all** | 1416 |\n" in printed
-    assert "| of which marked ambiguous | 35 |" in printed
+    assert "| agree | 1555 |\n| read→write | 5 |\n| read→destructive | 2 |\n| write→read | 8 |\n" in printed
+    assert "| write→destructive | 12 |\n| destructive→read | 6 |\n| destructive→write | 152 |\n| **all** | 1740 |\n" in printed
+    assert "| of which marked ambiguous | 44 |" in printed
