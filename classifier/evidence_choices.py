@@ -6,7 +6,8 @@ delete, whatever its name says: the taxonomy labels a tool by the worst effect i
 most severe listed action counts (with the weight of an `action` enum, `[action_params]`).
 
 Only lists of choices count (two or more actions joined by commas, slashes or "or", "and" only
-beside those, or two or more bullets), only base, third-person and -ing forms ("deleted" is a state, not an offer), and not
+beside those, or two or more bullets; an action written as an identifier, `deleteTable` or
+`delete_rows`, counts as its first word), only base, third-person and -ing forms ("deleted" is a state, not an offer), and not
 after a negation ("does not create, update or delete") or a state word ("status: creating,
 deleting"): prose that merely mentions a verb is left to the ordinary mention evidence.
 """
@@ -21,6 +22,8 @@ from classifier.evidence import Evidence, negated, severity, targets
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Verb
 
+# An action named as an identifier ("createTable", "delete_rows") stands for its first word.
+_IDENTIFIER = re.compile(r"\b([a-z]+)(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
 # A word, or a separator of a list of actions.
 _LIST_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
 _QUOTED = re.compile(r"[\"'`“‘]([a-z][a-z_ -]{0,40})[\"'`”’]")
@@ -78,10 +81,9 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
 
 def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
     # A list of choices needs a comma, a slash or "or": most sentences are ruled out at once.
-    lowered = sentence.lower()
-    if "," not in lowered and "/" not in lowered and " or " not in lowered:
+    if "," not in sentence and "/" not in sentence and " or " not in sentence.lower():
         return ()
-    return tuple(_listed_verbs(lowered, lexicon))
+    return tuple(_listed_verbs(_IDENTIFIER.sub(r"\1", sentence).lower(), lexicon))
 
 
 def _sentence_memo(lexicon: Lexicon) -> dict[str, tuple[Verb, ...]]:

@@ -50,6 +50,18 @@ def listed(result_reasons: tuple[str, ...]) -> list[str]:
             {"action": {"type": "string"}},
             "the description lists actions (create, reply, delete): 'delete' → destructive",
         ),
+        (
+            "manage_datatable",
+            "Manage data tables. Actions: createTable, listTables, getTable, updateTable, deleteTable, insertRows.",
+            {"action": {"type": "string"}},
+            "the description lists actions (create, list, get, update, delete, insert): 'delete' → destructive",
+        ),
+        (
+            "table_admin",
+            "Operations on tables: create_table, rename_table or drop_table.",
+            {},
+            "the description lists actions (create, rename, drop): 'drop' → destructive",
+        ),
     ],
 )
 def test_a_tool_that_lists_a_destructive_action_is_destructive_by_its_worst_effect(
@@ -175,3 +187,42 @@ def test_a_model_trained_on_other_evidence_code_is_refused(monkeypatch: pytest.M
     assert changed != digest
     with pytest.raises(ClassifierError, match="lexicon_digest"):
         load(data_dir() / "model", changed)
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Pick one of createTable, listTables or getTable.",
+        "Call list_records or search_records, then get_record.",
+        "Fields: tableName, rowCount, columnNames.",
+    ],
+)
+def test_identifiers_that_name_no_destructive_action_add_no_listed_action(description: str) -> None:
+    result = CLASSIFIER.classify(tool("table_info", description, {}))
+    assert result.access is not Access.DESTRUCTIVE
+    assert not any("→ destructive" in reason for reason in listed(result.reasons))
+
+
+def test_a_description_that_calls_the_tool_a_destructive_operation_is_evidence() -> None:
+    result = CLASSIFIER.classify(tool("reset_config", "WARNING - DESTRUCTIVE OPERATION. Reverts settings.", {}))
+    assert "description says 'a destructive operation' → destructive" in result.reasons
+    for harmless in (
+        "Runs a non-destructive operation on the index.",
+        "This is not a destructive operation: it only reads.",
+    ):
+        reasons = CLASSIFIER.classify(tool("check_index", harmless, {})).reasons
+        assert not any("a destructive operation" in reason for reason in reasons), harmless
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("kubevirt_vm_unpause", "Unpause a VirtualMachine."),
+        ("abort_rollout", "Abort an Argo Rollout."),
+        ("switch_context", "Switch to a different kubectl context."),
+        ("autofix_workflow", "Automatically fix common workflow validation errors."),
+        ("repair_index", "Repairs a corrupted search index."),
+    ],
+)
+def test_pausing_aborting_switching_and_fixing_are_writes(name: str, description: str) -> None:
+    assert CLASSIFIER.classify(tool(name, description, {})).access is Access.WRITE
