@@ -106,8 +106,8 @@ class Scanner:
                 hits = self._hits(text, True)
             if hits or hidden:
                 flags += self._flags(text, where, hits, hidden=hidden)
-        own = tool.name.lower()
-        return [flag for flag in dict.fromkeys(flags) if _other_tool(flag.span) != own]
+        own = _own_names(tool.name)
+        return [flag for flag in dict.fromkeys(flags) if not _names_own(_other_tool(flag.span), own)]
 
     def scan_server(self, instructions: str | None) -> list[Flag]:
         """Flags for a server's instructions, where naming the server's own tools is normal."""
@@ -233,6 +233,20 @@ _NAMED_TOOL = re.compile(
 def _other_tool(span: str | None) -> str | None:
     named = _NAMED_TOOL.search(span) if span else None
     return named.group(1).lower() if named else None
+
+
+# A client or gateway may show a tool under a namespaced name (`mcp__server__search`,
+# `server.search`, `server/search`) while its text calls it by its own (`search`), or the reverse.
+_NAMESPACE = re.compile(r"__|[./]")
+
+
+def _own_names(name: str) -> frozenset[str]:
+    lowered = name.lower()
+    return frozenset({lowered, _NAMESPACE.split(lowered)[-1]})
+
+
+def _names_own(named: str | None, own: frozenset[str]) -> bool:
+    return named is not None and (named in own or _NAMESPACE.split(named)[-1] in own)
 
 
 def scan_text(text: str, where: str) -> list[Flag]:

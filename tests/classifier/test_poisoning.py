@@ -194,12 +194,17 @@ def test_a_tool_may_give_directions_about_itself_but_not_about_another_tool() ->
     advice = "To list without a phrase, use workspace_info instead of calling search with an empty term."
     assert scan_tool(tool({"name": "search", "description": advice})) == []
     assert scan_tool(tool({"name": "Search", "description": "When you call the search tool, pass a phrase."})) == []
+    assert scan_tool(tool({"name": "mcp__notes__search", "description": advice})) == []
+    assert scan_tool(tool({"name": "search", "description": "When you call mcp__notes__search, pass a phrase."})) == []
     steering = scan_tool(tool({"name": "list_boards", "description": advice}))
     assert steering == [
         suspicious(
             "medium: the description tells the agent to use this tool in place of another.",
             "instead of calling search",
         )
+    ]
+    assert [flag.span for flag in scan_tool(tool({"name": "mcp__notes__list_boards", "description": advice}))] == [
+        "instead of calling search"
     ]
 
 
