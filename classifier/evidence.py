@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,7 +336,7 @@ def action_param_evidence(
     for param in features.params:
         if param.joined not in lexicon.action_params or not param.enum:
             continue
-        verbs = [verb for verb in (_enum_verb(value, lexicon) for value in param.enum) if verb]
+        verbs = [verb for verb in (value_verb(value, lexicon) for value in param.enum) if verb]
         if not verbs:
             continue
         actions.extend(verb.word for verb in verbs)
@@ -348,10 +348,18 @@ def action_param_evidence(
     return evidence, actions
 
 
-def _enum_verb(value: str, lexicon: Lexicon) -> Verb | None:
+def value_verb(
+    value: str, lexicon: Lexicon, verb_of: Callable[[str, Lexicon], Verb | None] | None = None
+) -> Verb | None:
+    """The lexicon verb an action value (`delete_rows`, "create") starts with, if any.
+
+    `verb_of` looks a word up; by default only base and inflected forms count.
+    """
     words = text_words(value.replace("_", " "))
     if not words:
         return None
+    if verb_of is not None:
+        return verb_of(words[0], lexicon)
     base = lexicon.inflections.get(words[0])
     return lexicon.verbs[base] if base is not None else None
 

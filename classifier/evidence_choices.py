@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterator, Sequence
 
 from catalog.records import Access
-from classifier.evidence import Evidence, negated, severity, targets
-from classifier.features import ToolFeatures, text_words
+from classifier.evidence import Evidence, negated, severity, targets, value_verb
+from classifier.features import ToolFeatures
 from classifier.lexicon import Lexicon, Verb
 
 # An action named as an identifier ("createTable", "delete_rows") stands for its first word.
@@ -95,13 +95,7 @@ def _sentence_memo(lexicon: Lexicon) -> dict[str, tuple[Verb, ...]]:
 
 
 def _verbs_of(values: Sequence[str], lexicon: Lexicon) -> list[Verb]:
-    verbs = []
-    for value in values:
-        words = text_words(value.replace("_", " "))
-        verb = _verb(words[0], lexicon) if words else None
-        if verb is not None:
-            verbs.append(verb)
-    return verbs
+    return [verb for verb in (value_verb(value, lexicon, _verb) for value in values) if verb]
 
 
 def _listed_verbs(sentence: str, lexicon: Lexicon) -> list[Verb]:
