@@ -226,3 +226,15 @@ def test_a_description_that_calls_the_tool_a_destructive_operation_is_evidence()
 )
 def test_pausing_aborting_switching_and_fixing_are_writes(name: str, description: str) -> None:
     assert CLASSIFIER.classify(tool(name, description, {})).access is Access.WRITE
+
+
+def test_a_kubeconfig_is_a_secret_and_an_order_sized_by_qty_or_notional_moves_money() -> None:
+    kubeconfig = CLASSIFIER.classify(tool("kind_get_kubeconfig", "Get the kubeconfig of a kind cluster.", {"name": {"type": "string"}}))
+    assert (kubeconfig.access, Capability.SECRETS in kubeconfig.capabilities) == (Access.READ, True)
+    for size in ("qty", "notional"):
+        order = CLASSIFIER.classify(
+            tool("submit_stock_order", "Submit a stock order.", {"symbol": {"type": "string"}, size: {"type": "number"}})
+        )
+        assert Capability.MOVES_MONEY in order.capabilities, size
+    quote = CLASSIFIER.classify(tool("get_order_book", "Bids and asks.", {"symbol": {"type": "string"}, "qty": {"type": "number"}}))
+    assert Capability.MOVES_MONEY not in quote.capabilities
