@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 3
+EVIDENCE_VERSION = 4
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -348,14 +348,18 @@ def action_param_evidence(
     return evidence, actions
 
 
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+"""Where a camelCase identifier's next word starts: `deleteRows` is "delete Rows"."""
+
+
 def value_verb(
     value: str, lexicon: Lexicon, verb_of: Callable[[str, Lexicon], Verb | None] | None = None
 ) -> Verb | None:
-    """The lexicon verb an action value (`delete_rows`, "create") starts with, if any.
+    """The lexicon verb an action value (`delete_rows`, `deleteRows`, "create") starts with, if any.
 
     `verb_of` looks a word up; by default only base and inflected forms count.
     """
-    words = text_words(value.replace("_", " "))
+    words = text_words(_CAMEL_BOUNDARY.sub(" ", value).replace("_", " "))
     if not words:
         return None
     if verb_of is not None:

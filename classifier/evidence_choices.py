@@ -26,8 +26,9 @@ from classifier.lexicon import Lexicon, Verb
 _IDENTIFIER = re.compile(r"\b([a-z]+)(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
 # A word, or a separator of a list of actions.
 _LIST_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
-_QUOTED = re.compile(r"[\"'`“‘]([a-z][a-z_ -]{0,40})[\"'`”’]")
-_BULLET = re.compile(r"(?:^|\s)(?:[-*•]|\d+[.)])\s*[\"'`]?([a-z][a-z_]*)[\"'`]?:")
+# Quoted values and bullet names are read in their own case: value_verb splits `deleteRows`.
+_QUOTED = re.compile(r"[\"'`“‘]([a-zA-Z][a-zA-Z_ -]{0,40})[\"'`”’]")
+_BULLET = re.compile(r"(?:^|\s)(?:[-*•]|\d+[.)])\s*[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?:")
 _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
@@ -61,11 +62,10 @@ def choice_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evid
 def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, list[Verb]]]:
     for param in features.params:
         if param.joined in lexicon.action_params and not param.enum and param.description:
-            verbs = _verbs_of(_QUOTED.findall(param.description.lower()), lexicon)
+            verbs = _verbs_of(_QUOTED.findall(param.description), lexicon)
             if len(verbs) >= _MIN_CHOICES:
                 yield f"parameter '{param.name}'", verbs
-    description = features.description.lower()
-    bullets = _verbs_of(_BULLET.findall(description), lexicon)
+    bullets = _verbs_of(_BULLET.findall(features.description), lexicon)
     if len(bullets) >= _MIN_CHOICES:
         yield "the description", bullets
     memo = _sentence_memo(lexicon)

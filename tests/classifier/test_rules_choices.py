@@ -238,3 +238,31 @@ def test_a_kubeconfig_is_a_secret_and_an_order_sized_by_qty_or_notional_moves_mo
         assert Capability.MOVES_MONEY in order.capabilities, size
     quote = CLASSIFIER.classify(tool("get_order_book", "Bids and asks.", {"symbol": {"type": "string"}, "qty": {"type": "number"}}))
     assert Capability.MOVES_MONEY not in quote.capabilities
+
+
+@pytest.mark.parametrize(
+    ("description", "params", "expected_reason"),
+    [
+        (
+            "Manage data tables.",
+            {"action": {"type": "string", "enum": ["createTable", "listTables", "deleteTable"]}},
+            "parameter 'action' allows 'delete' → destructive",
+        ),
+        (
+            "Manage data tables.\nActions:\n  - createTable: make one.\n  - deleteRows: remove rows.",
+            {"action": {"type": "string"}},
+            "the description lists actions (create, delete): 'delete' → destructive",
+        ),
+        (
+            "Manage data tables.",
+            {"action": {"type": "string", "description": 'One of "createTable", "getTable" or "dropTable".'}},
+            "parameter 'action' lists actions (create, get, drop): 'drop' → destructive",
+        ),
+    ],
+)
+def test_camel_case_actions_count_as_their_first_word_in_enums_bullets_and_quotes(
+    description: str, params: dict[str, object], expected_reason: str
+) -> None:
+    result = CLASSIFIER.classify(tool("manage_tables", description, params))
+    assert result.access is Access.DESTRUCTIVE
+    assert expected_reason in result.reasons
