@@ -95,5 +95,3 @@ RateOption = Annotated[
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
-
