@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -76,20 +76,58 @@ ModelDirOption = Annotated[
 
 @classifier_app.command("train")
 @reports_errors
-def classifier_train(labels: LabelsOption = None, model_dir: ModelDirOption = None, json_output: JsonOption = False) -> None:
+def classifier_train(
+    labels: LabelsOption = None,
+    model_dir: ModelDirOption = None,
+    repick: Annotated[
+        bool,
+        typer.Option(
+            "--repick",
+            help="Ignore the policy pinned in the labels folder's policy.toml: the search alone chooses.",
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
     """Train the access model on the hand labels; write it (skops) with meta.json and CV metrics."""
     from catalog.paths import data_dir
     from classifier.train import train
 
-    meta = train(labels or data_dir() / "labels", model_dir or data_dir() / "model")
+    meta = train(labels or data_dir() / "labels", model_dir or data_dir() / "model", use_pin=not repick)
     if json_output:
         print_json(meta)
     else:
         cv = meta["cv"]
         err.print(
             f"trained on {meta['rows']} rows: CV macro-F1 {cv['macro_f1']:.3f}, "
-            f"destructive recall {cv['destructive_recall']:.3f}, policy {meta['policy']}"
+            f"destructive recall {cv['destructive_recall']:.3f}, policy {meta['policy']}",
+            markup=False,
         )
+        err.print(policy_choice_line(cv["choice"]), markup=False)
+
+
+def policy_choice_line(choice: dict[str, Any]) -> str:
+    """How the training chose its policy, in one line."""
+    best, chosen, pinned = choice["best"], choice["chosen"], choice["pinned"]
+
+    def named(item: dict[str, Any]) -> str:
+        return f"margin {item['rules_margin']:g} floor {item['destructive_floor']:g} (mean score {item['score']:.4f})"
+
+    splits = f"over {choice['splits']} CV split{'s' if choice['splits'] != 1 else ''}"
+    if pinned is None:
+        return f"policy chosen by the search {splits}: {named(chosen)}; best {named(best)}"
+    if choice["kept_pinned"] and (best["rules_margin"], best["destructive_floor"]) == (
+        pinned["rules_margin"], pinned["destructive_floor"]
+    ):
+        return f"pinned policy kept: {named(pinned)}, which is also the search's best {splits}"
+    if choice["kept_pinned"]:
+        return (
+            f"pinned policy kept: {named(pinned)}; the search's best, {named(best)}, is within the band "
+            f"{choice['band']:.4f} {splits}"
+        )
+    return (
+        f"pinned policy replaced: the search's best, {named(best)}, beats the pinned {named(pinned)} by more "
+        f"than the band {choice['band']:.4f} {splits}; chosen {named(chosen)}; update policy.toml"
+    )
 
 
 @classifier_app.command("eval")

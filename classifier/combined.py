@@ -30,7 +30,8 @@ class Policy:
 
     The model says destructive whenever its probability for destructive reaches
     `destructive_floor`, even when another class is more probable: that error costs most.
-    Both numbers are chosen by cross-validation at training time and stored in meta.json.
+    Both numbers are chosen by cross-validation at training time (or kept from the labels
+    folder's policy.toml while nothing beats it clearly) and stored in meta.json.
     """
 
     rules_margin: float

@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from catalog.errors import ClassifierError
 from classifier.base import Classifier
-from classifier.combined import CombinedClassifier
+from classifier.combined import CombinedClassifier, Policy
 from classifier.dataset import (
     HAND,
     REVIEW,
@@ -27,7 +27,7 @@ from classifier.dataset import (
 from classifier.metrics import Outcome, access_metrics, capability_metrics
 from classifier.model import RANDOM_STATE
 from classifier.rules import RulesClassifier
-from classifier.train import FOLDS, train_rows
+from classifier.train import FOLDS, PINNED_POLICY_FILE, load_pin, train_rows
 
 
 def evaluate(
@@ -54,7 +54,8 @@ def evaluate(
             reviewed = of_servers(reviewed, servers) if reviewed is not None else None
             report["weak_servers"] = sorted(set(servers))
     hand = load_labels(labels_root / HAND)
-    report["hand_cv"] = cross_validate(hand, rules, folds=folds, worst=worst)
+    pin = load_pin(labels_root / PINNED_POLICY_FILE)
+    report["hand_cv"] = cross_validate(hand, rules, folds=folds, worst=worst, pin=pin)
     report["hand_cv_rules_only"] = score(rules, hand, worst=worst)
     if weak is not None:
         combined = CombinedClassifier.from_dir(model_dir, rules)
@@ -81,9 +82,11 @@ def of_servers(rows: Sequence[LabelledTool], servers: Sequence[str]) -> list[Lab
 
 
 def cross_validate(
-    rows: Sequence[LabelledTool], rules: RulesClassifier, *, folds: int = FOLDS, worst: int = 10
+    rows: Sequence[LabelledTool], rules: RulesClassifier, *, folds: int = FOLDS, worst: int = 10,
+    pin: Policy | None = None,
 ) -> dict[str, Any]:
-    """Stratified k-fold: each fold trains the whole combination (policy included) on the rest."""
+    """Stratified k-fold: each fold trains the whole combination (policy included, with the same
+    pinned policy as the shipped training) on the rest."""
     targets = [row.access.value for row in rows]
     smallest = min(targets.count(value) for value in set(targets))
     if smallest < 2:
@@ -92,7 +95,7 @@ def cross_validate(
     outcomes: list[Outcome] = []
     for train_index, test_index in splitter.split(np.zeros(len(rows)), targets):
         train = [rows[i] for i in train_index]
-        trained = train_rows(train, rules, data_hash=_ids_hash(train), folds=folds)
+        trained = train_rows(train, rules, data_hash=_ids_hash(train), folds=folds, pin=pin)
         outcomes += outcomes_of(trained.classifier(rules), [rows[i] for i in test_index])
     return {**access_metrics(outcomes, worst), "capabilities": capability_metrics(outcomes)}
 
