@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 1740
+    assert len(reviewed) == len(weak) == 1999
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -47,12 +47,14 @@ def test_review_rows_have_the_documented_fields_and_provenance() -> None:
     for row in reviewed_rows():
         assert set(row) - {"reason"} == FIELDS, row["id"]
         assert isinstance(row["ambiguous"], bool), row["id"]
+        # Sessions 2-5 reviewed on 2026-11-24; the fifth fresh set was reviewed on 2026-11-25.
         assert row["provenance"] == {
             "source": "review",
             "reviewer": "catalog-team",
-            "reviewed_at": "2026-11-24",
+            "reviewed_at": row["provenance"]["reviewed_at"],
             "basis": "issue 5 taxonomy and data/labels/README.md rules",
         }
+        assert row["provenance"]["reviewed_at"] in {"2026-11-24", "2026-11-25"}, row["id"]
 
 
 def test_every_disagreement_and_every_ambiguous_row_gives_a_reason() -> None:
@@ -75,18 +77,18 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1740, 1555, 44)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (1999, 1782, 50)
     assert stats["disagree"] == {
         "read→write": 5,
         "read→destructive": 2,
         "write→read": 8,
         "write→destructive": 12,
         "destructive→read": 6,
-        "destructive→write": 152,
+        "destructive→write": 184,
     }
-    assert stats["access"] == Counter({"read": 958, "write": 591, "destructive": 191})
-    assert stats["capabilities"]["filesystem"] == 114
-    assert stats["capabilities"]["executes-code"] == 19
+    assert stats["access"] == Counter({"read": 1130, "write": 642, "destructive": 227})
+    assert stats["capabilities"]["filesystem"] == 117
+    assert stats["capabilities"]["executes-code"] == 20
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -125,6 +127,17 @@ def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
         ("line-bot", "broadcast_text_message"): ("destructive", "write", ["sends-messages"]),
         ("postman", "getEnvironment"): ("read", "read", ["secrets"]),
         ("neo4j-aura", "update_instance_memory"): ("destructive", "write", []),
+        ("gitlab", "delete_issue_link"): ("destructive", "write", []),
+        ("atlassian", "jira_remove_issue_link"): ("destructive", "write", []),
+        ("atlassian", "confluence_delete_page"): ("destructive", "write", []),
+        ("atlassian", "confluence_delete_attachment"): ("destructive", "destructive", []),
+        ("plane", "label"): ("destructive", "destructive", []),
+        ("plane", "workspace"): ("write", "write", []),
+        ("mlflow", "delete_run"): ("destructive", "write", []),
+        ("mlflow", "delete_model_version"): ("destructive", "destructive", []),
+        ("grafana", "grafana_api_request"): ("destructive", "destructive", ["executes-code"]),
+        ("grafana", "alerting_manage_routing"): ("read", "read", []),
+        ("infisical", "get-secret"): ("read", "read", ["secrets"]),
     }
     found = {key: (by_key[key]["hint_access"], by_key[key]["access"], by_key[key]["capabilities"]) for key in expected}
     assert found == expected
@@ -137,10 +150,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1610")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1869")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 191
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 227
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -267,6 +280,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 1555 |\n| read→write | 5 |\n| read→destructive | 2 |\n| write→read | 8 |\n" in printed
-    assert "| write→destructive | 12 |\n| destructive→read | 6 |\n| destructive→write | 152 |\n| **all** | 1740 |\n" in printed
-    assert "| of which marked ambiguous | 44 |" in printed
+    assert "| agree | 1782 |\n| read→write | 5 |\n| read→destructive | 2 |\n| write→read | 8 |\n" in printed
+    assert "| write→destructive | 12 |\n| destructive→read | 6 |\n| destructive→write | 184 |\n| **all** | 1999 |\n" in printed
+    assert "| of which marked ambiguous | 50 |" in printed
