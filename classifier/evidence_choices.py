@@ -1,9 +1,12 @@
 """Evidence from the actions a multi-purpose tool says it offers, where no enum lists them.
 
 `manage_contact` with "Create, update, or delete a contact", an `action` parameter described as
-`"create", "list", "update", or "delete"`, or an "Actions:" list of `- delete: ...` bullets can all
-delete, whatever its name says: the taxonomy labels a tool by the worst effect it can reach, so the
-most severe listed action counts (with the weight of an `action` enum, `[action_params]`).
+`"create", "list", "update", or "delete"`, an "Actions:" list of `- delete: ...` bullets, or an
+"Actions:" header over lines that each start with an action (`  delete (project_id, label_id).`)
+can all delete, whatever its name says: the taxonomy labels a tool by the worst effect it can
+reach, so the most severe listed action counts (with the weight of an `action` enum,
+`[action_params]`). An action parameter whose described values are all reads counts as read, as
+an enum of reads does; lists in prose that offer only reads say nothing.
 
 Only lists of choices count (two or more actions joined by commas, slashes or "or", "and" only
 beside those, or two or more bullets; an action written as an identifier, `deleteTable` or
@@ -29,6 +32,15 @@ _LIST_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
 # Quoted values and bullet names are read in their own case: value_verb splits `deleteRows`.
 _QUOTED = re.compile(r"[\"'`“‘]([a-zA-Z][a-zA-Z_ -]{0,40})[\"'`”’]")
 _BULLET = re.compile(r"(?:^|\s)(?:[-*•]|\d+[.)])\s*[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?:")
+# A header line ("Actions:", "Supported operations:") over one action per line, each line starting
+# with the action's name followed by its arguments, a colon or a dash; a blank line ends the block.
+_ACTION_HEADER = re.compile(
+    r"^[ \t]*(?:[A-Za-z]+[ \t]+){0,2}(?:actions|operations|commands|subcommands|methods|modes)[ \t]*:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ACTION_LINE = re.compile(
+    r"[ \t]*(?:[-*•][ \t]*|\d+[.)][ \t]*)?[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?[ \t]*(?:\(|:|--|—|–|-[ \t]|;|\.?[ \t]*$)"
+)
 _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
@@ -46,13 +58,15 @@ def choice_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evid
     worst: Verb | None = None
     where_worst = ""
     actions: list[str] = []
+    from_parameter = False
     for where, listed_verbs in _choices(features, lexicon):
         verbs = [verb for verb in listed_verbs if verb.word not in _DETACHING]
         actions.extend(verb.word for verb in verbs)
+        from_parameter = from_parameter or (bool(verbs) and where.startswith("parameter"))
         for verb in verbs:
             if worst is None or severity(verb.access) > severity(worst.access):
                 worst, where_worst = verb, where
-    if worst is None or worst.access is Access.READ:
+    if worst is None or (worst.access is Access.READ and not from_parameter):
         return [], []
     listed = ", ".join(dict.fromkeys(actions))
     reason = f"{where_worst} lists actions ({listed}): '{worst.word}' → {targets(worst.access, worst.capabilities)}"
@@ -65,7 +79,8 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
             verbs = _verbs_of(_QUOTED.findall(param.description), lexicon)
             if len(verbs) >= _MIN_CHOICES:
                 yield f"parameter '{param.name}'", verbs
-    bullets = _verbs_of(_BULLET.findall(features.description), lexicon)
+    named = _BULLET.findall(features.description) + action_lines(features.description)
+    bullets = _verbs_of(list(dict.fromkeys(named)), lexicon)
     if len(bullets) >= _MIN_CHOICES:
         yield "the description", bullets
     memo = _sentence_memo(lexicon)
@@ -77,6 +92,21 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
             listed = memo[sentence] = _sentence_verbs(sentence, lexicon)
         if listed:
             yield "the description", list(listed)
+
+
+def action_lines(description: str) -> list[str]:
+    """The action names of every line under an "Actions:"-like header, up to a blank line."""
+    if "\n" not in description or ":" not in description:
+        return []
+    names: list[str] = []
+    for header in _ACTION_HEADER.finditer(description):
+        for line in description[header.end() :].split("\n")[1:]:
+            if not line.strip():
+                break
+            found = _ACTION_LINE.match(line)
+            if found:
+                names.append(found.group(1))
+    return names
 
 
 def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
