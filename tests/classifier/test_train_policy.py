@@ -43,7 +43,8 @@ def row(index: int, access: Access) -> LabelledTool:
     return LabelledTool(f"t-{index}", record, access, None, None, f"t:{index}")
 
 
-def test_a_floor_that_calls_too_many_writes_destructive_is_not_chosen() -> None:
+def imprecise_floor_rows() -> tuple[list[LabelledTool], list[list[float]]]:
+    """Rows where only a 0.05 floor catches ten more destructive tools, at the price of five writes."""
     # (truth, P(read), P(write), P(destructive)) groups, in Access order.
     groups = [
         (Access.READ, 0.95, 0.04, 0.01, 10),
@@ -52,11 +53,17 @@ def test_a_floor_that_calls_too_many_writes_destructive_is_not_chosen() -> None:
         (Access.DESTRUCTIVE, 0.03, 0.90, 0.07, 10),  # caught only under a 0.05 floor
         (Access.DESTRUCTIVE, 0.10, 0.40, 0.50, 10),
     ]
-    rows, lines = [], []
+    rows: list[LabelledTool] = []
+    lines: list[list[float]] = []
     for access, *chances, count in groups:
         for _ in range(count):
             rows.append(row(len(rows), access))
             lines.append(chances)
+    return rows, lines
+
+
+def test_a_floor_that_calls_too_many_writes_destructive_is_not_chosen() -> None:
+    rows, lines = imprecise_floor_rows()
     signals = [gather(RULES, item.record) for item in rows]
     assert all(item.verdict is None for item in signals)
 
@@ -208,18 +215,7 @@ def test_a_pin_beaten_by_more_than_the_band_is_replaced(monkeypatch: pytest.Monk
 
 
 def test_an_imprecise_pin_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    groups = [
-        (Access.READ, 0.95, 0.04, 0.01, 10),
-        (Access.WRITE, 0.04, 0.90, 0.06, 5),
-        (Access.WRITE, 0.05, 0.94, 0.01, 5),
-        (Access.DESTRUCTIVE, 0.03, 0.90, 0.07, 10),
-        (Access.DESTRUCTIVE, 0.10, 0.40, 0.50, 10),
-    ]
-    rows, lines = [], []
-    for access, *chances, count in groups:
-        for _ in range(count):
-            rows.append(row(len(rows), access))
-            lines.append(chances)
+    rows, lines = imprecise_floor_rows()
     signals = [gather(RULES, item.record) for item in rows]
     monkeypatch.setattr(train, "POLICY_SCORE_TOLERANCE", 1.0)
 
