@@ -6,7 +6,9 @@
 can all delete, whatever its name says: the taxonomy labels a tool by the worst effect it can
 reach, so the most severe listed action counts (with the weight of an `action` enum,
 `[action_params]`). An action parameter whose described values are all reads counts as read, as
-an enum of reads does; lists in prose that offer only reads say nothing.
+an enum of reads does, unless its text gives them as examples ("e.g. 'get pods'") or the parameter
+is a free-form command: examples are not the whole set. Lists in prose that offer only reads say
+nothing.
 
 Only lists of choices count (two or more actions joined by commas, slashes or "or", "and" only
 beside those, or two or more bullets; an action written as an identifier, `deleteTable` or
@@ -41,6 +43,9 @@ _ACTION_HEADER = re.compile(
 _ACTION_LINE = re.compile(
     r"[ \t]*(?:[-*•][ \t]*|\d+[.)][ \t]*)?[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?[ \t]*(?:\(|:|--|—|–|-[ \t]|;|\.?[ \t]*$)"
 )
+# Values given as examples, or of a free-form command, are not all the choices there are.
+_EXAMPLES = re.compile(r"(?<!\w)(e\.g\.|eg\.|for example|for instance|such as|like|examples?)(?!\w)", re.IGNORECASE)
+_FREE_FORM = frozenset({"command", "subcommand", "cmd"})
 _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
@@ -58,31 +63,34 @@ def choice_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evid
     worst: Verb | None = None
     where_worst = ""
     actions: list[str] = []
-    from_parameter = False
-    for where, listed_verbs in _choices(features, lexicon):
+    closed = False
+    for where, listed_verbs, complete in _choices(features, lexicon):
         verbs = [verb for verb in listed_verbs if verb.word not in _DETACHING]
         actions.extend(verb.word for verb in verbs)
-        from_parameter = from_parameter or (bool(verbs) and where.startswith("parameter"))
+        closed = closed or (complete and bool(verbs))
         for verb in verbs:
             if worst is None or severity(verb.access) > severity(worst.access):
                 worst, where_worst = verb, where
-    if worst is None or (worst.access is Access.READ and not from_parameter):
+    # Only a closed set of choices (an action parameter's values) says a tool does no more than read.
+    if worst is None or (worst.access is Access.READ and not closed):
         return [], []
     listed = ", ".join(dict.fromkeys(actions))
     reason = f"{where_worst} lists actions ({listed}): '{worst.word}' → {targets(worst.access, worst.capabilities)}"
     return [Evidence(worst.access, worst.capabilities, lexicon.action_param_weight, reason)], actions
 
 
-def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, list[Verb]]]:
+def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, list[Verb], bool]]:
+    """Each list of actions a tool gives: where, its verbs, and whether it is the closed set."""
     for param in features.params:
         if param.joined in lexicon.action_params and not param.enum and param.description:
             verbs = _verbs_of(_QUOTED.findall(param.description), lexicon)
             if len(verbs) >= _MIN_CHOICES:
-                yield f"parameter '{param.name}'", verbs
+                closed = param.joined not in _FREE_FORM and not _EXAMPLES.search(param.description)
+                yield f"parameter '{param.name}'", verbs, closed
     named = _BULLET.findall(features.description) + action_lines(features.description)
     bullets = _verbs_of(list(dict.fromkeys(named)), lexicon)
     if len(bullets) >= _MIN_CHOICES:
-        yield "the description", bullets
+        yield "the description", bullets, False
     memo = _sentence_memo(lexicon)
     for sentence in features.sentences:
         listed = memo.get(sentence)
@@ -91,7 +99,7 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
                 memo.clear()  # cheaper than an LRU and as good: it fills again at once
             listed = memo[sentence] = _sentence_verbs(sentence, lexicon)
         if listed:
-            yield "the description", list(listed)
+            yield "the description", list(listed), False
 
 
 def action_lines(description: str) -> list[str]:

@@ -75,6 +75,28 @@ def test_an_action_parameter_that_offers_only_reads_is_read_evidence() -> None:
     assert listed(CLASSIFIER.classify(tool("board_report", "Lists, searches and gets boards.")).reasons) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        # Examples are not the whole set of choices: the command may be anything.
+        ("kube_do", {"verb": {"type": "string", "description": "What to do, e.g. 'get' or 'describe'."}}),
+        ("kube_do", {"operation": {"type": "string", "description": "Any operation such as 'get' or 'list'."}}),
+        # A free-form command's quoted values are examples of it, whatever the wording.
+        ("kube_do", {"command": {"type": "string", "description": "'get pods' or 'describe node'."}}),
+    ],
+)
+def test_reads_given_as_examples_or_for_a_free_form_command_are_no_read_evidence(
+    name: str, params: dict[str, object]
+) -> None:
+    assert listed(CLASSIFIER.classify(tool(name, "Talk to the cluster.", params)).reasons) == []
+
+
+def test_a_destructive_example_still_counts() -> None:
+    params = {"operation": {"type": "string", "description": "e.g. 'get', 'update' or 'delete'."}}
+    result = CLASSIFIER.classify(tool("kube_do", "Talk to the cluster.", params))
+    assert listed(result.reasons) == ["parameter 'operation' lists actions (get, update, delete): 'delete' → destructive"]
+
+
 SOFT = "description says 'soft delete (recoverable)' → write"
 
 
