@@ -272,8 +272,10 @@ def test_train_keeps_the_folder_pin_and_repick_ignores_it(tmp_path: Path) -> Non
     choice = meta["cv"]["choice"]
     assert meta["training"]["policy_seeds"] == POLICY_SEEDS == choice["splits"]
     assert choice["pinned"]["rules_margin"] == 3.0 and choice["pinned"]["destructive_floor"] == 0.2
+    chosen = {key: choice["chosen"][key] for key in ("rules_margin", "destructive_floor")}
+    assert meta["policy"] == chosen
     if choice["kept_pinned"]:
-        assert meta["policy"] == {"rules_margin": 3.0, "destructive_floor": 0.2}
+        assert chosen == {"rules_margin": 3.0, "destructive_floor": 0.2}
     assert choice["kept_pinned"] == (choice["pinned"]["score"] >= choice["best"]["score"] - choice["band"])
 
     repicked = runner.invoke(app, ["classifier", "train", "--labels", str(labels), "--model-dir", str(tmp_path / "b"), "--repick"])
