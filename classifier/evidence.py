@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 6
+EVIDENCE_VERSION = 7
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -193,6 +193,12 @@ def _token_evidence(token: _Token, words: Sequence[str], factor: float) -> Evide
     )
 
 
+LATER_VERBS_PER_CLASS = 3
+"""Leading verbs of later sentences that count for one access class, each verb once: a
+description that lists twelve operations line by line (`- set_color: Set ...`) states one tool's
+options, and their sum must not outweigh the worst action it lists."""
+
+
 def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evidence], list[str]]:
     """Evidence from the title and description: leading verbs, phrases, destructive mentions."""
     evidence: list[Evidence] = []
@@ -204,6 +210,7 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
         source = "description_lead" if position == 0 else "description_later"
         leads.append(("description", sentence, lexicon.source_weights[source]))
     counted: set[str] = set()
+    later: dict[Access, int] = {}
     memo = _memo(lexicon)
     lead_weight = lexicon.source_weights["description_lead"]
     for where, text, factor in leads:
@@ -214,6 +221,10 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
             continue
         if factor >= lead_weight:
             actions.append(verb.word)
+        elif verb.word in counted or later.get(verb.access, 0) >= LATER_VERBS_PER_CLASS:
+            continue  # a long list of options is one tool's many lines, not more evidence
+        else:
+            later[verb.access] = later.get(verb.access, 0) + 1
         counted.add(verb.word)
         evidence.append(_said(memo, verb, where, verb.word, factor))
     evidence.extend(_phrases(features.description, lexicon))
@@ -366,6 +377,47 @@ def value_verb(
         return verb_of(words[0], lexicon)
     base = lexicon.inflections.get(words[0])
     return lexicon.verbs[base] if base is not None else None
+
+
+def identifier_action(
+    words: Sequence[str],
+    lexicon: Lexicon,
+    verb_of: Callable[[str, Lexicon], Verb | None],
+    *,
+    any_object_first: bool = False,
+) -> Verb | None:
+    """What an action identifier's words do, as one verb, read the way a tool name is: a name
+    pattern speaks for the whole (`run python` runs code), an object-first identifier has its
+    action after the object (`volume remove effect`) when that action is destructive or
+    `any_object_first` says the words are known to name actions, and otherwise its first word
+    counts as `verb_of` reads it (inflected forms too)."""
+    if not words:
+        return None
+    tokens: list[_Token] = []
+    index = 0
+    while index < len(words):
+        token = _match_at(words, index, lexicon)
+        if token is None:
+            index += 1
+            continue
+        tokens.append(token)
+        index = token.end
+    chosen = _actions(tokens, words, lexicon.noun_like)
+    if (
+        chosen
+        and chosen[0].start > 0
+        and not any_object_first
+        and chosen[0].entry.access is not Access.DESTRUCTIVE
+    ):
+        chosen = []  # a field (`userCount`) reads like an object-first name: only removals count
+    if not chosen:
+        return verb_of(words[0], lexicon)
+    worst = max(chosen, key=lambda token: severity(token.entry.access))
+    entry = worst.entry
+    if isinstance(entry, Verb):
+        return entry
+    text = " ".join(words[worst.start : worst.end])
+    return Verb(text, entry.access, entry.weight, entry.capabilities)
 
 
 def severity(access: Access) -> int:

@@ -23,14 +23,24 @@ import re
 from collections.abc import Iterator, Sequence
 
 from catalog.records import Access
-from classifier.evidence import Evidence, negated, severity, targets, value_verb
-from classifier.features import ToolFeatures
+from classifier.evidence import Evidence, identifier_action, negated, severity, targets, value_verb
+from classifier.features import ToolFeatures, name_words
 from classifier.lexicon import Lexicon, Verb
 
-# An action named as an identifier ("createTable", "delete_rows") stands for its first word.
+# An action named as an identifier ("createTable", "delete_rows") in prose stands for its first
+# word: prose names parameters that way too (`remove_label_ids`), so it is read as plain words.
 _IDENTIFIER = re.compile(r"\b([a-z]+)(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
 # A word, or a separator of a list of actions.
 _LIST_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
+_LIST_TOKEN_WHOLE = re.compile(r"[a-z][a-z0-9_'-]*[a-z0-9]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
+# In a line that offers identifiers as actions, each is read whole, as a listed value is.
+_IDENTIFIER_WHOLE = re.compile(r"\b[a-z]+(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
+_LEAD_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
+_ACTIONS_LABEL = re.compile(
+    r"(?:[A-Za-z-]+[ \t]+){0,2}(?:actions|operations|commands|methods|modes)[ \t]*:", re.IGNORECASE
+)
+_CAPS_LABEL = re.compile(r"[A-Z][A-Z0-9 /&()-]{1,40}:[ \t]")
+_ONLY_IDENTIFIERS = re.compile(r"[A-Za-z0-9_]+(?:\s*(?:,|/|\bor\b|\band\b)\s*[A-Za-z0-9_]+)+\s*[.;]?")
 # Quoted values and bullet names are read in their own case: value_verb splits `deleteRows`.
 _QUOTED = re.compile(r"[\"'`“‘]([a-zA-Z][a-zA-Z_ -]{0,40})[\"'`”’]")
 _BULLET = re.compile(r"(?:^|\s)(?:[-*•]|\d+[.)])\s*[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?:")
@@ -46,6 +56,8 @@ _ACTION_LINE = re.compile(
 # Values given as examples, or of a free-form command, are not all the choices there are.
 _EXAMPLES = re.compile(r"(?<!\w)(e\.g\.|eg\.|for example|for instance|such as|like|examples?)(?!\w)", re.IGNORECASE)
 _FREE_FORM = frozenset({"command", "subcommand", "cmd"})
+# A listed value written as an identifier of two or more words: snake_case or camelCase.
+_IDENTIFIER_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+")
 _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
@@ -121,7 +133,20 @@ def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
     # A list of choices needs a comma, a slash or "or": most sentences are ruled out at once.
     if "," not in sentence and "/" not in sentence and " or " not in sentence.lower():
         return ()
+    if _is_action_list(sentence):
+        snake = _IDENTIFIER_WHOLE.sub(lambda found: "_".join(name_words(found.group())), sentence)
+        return tuple(_listed_verbs(snake.lower(), lexicon, whole=True))
     return tuple(_listed_verbs(_IDENTIFIER.sub(r"\1", sentence).lower(), lexicon))
+
+
+def _is_action_list(sentence: str) -> bool:
+    """A line that offers identifiers as actions: labelled ("Modifying actions: play, add_tag",
+    "JOINTS: add_joint, remove_joint") or made of nothing but identifiers and separators."""
+    body = _LEAD_BULLET.sub("", sentence, count=1)
+    label = _ACTIONS_LABEL.match(body) or _CAPS_LABEL.match(body)
+    if label is not None:
+        return True
+    return _IDENTIFIER.search(body) is not None and _ONLY_IDENTIFIERS.fullmatch(body) is not None
 
 
 def _sentence_memo(lexicon: Lexicon) -> dict[str, tuple[Verb, ...]]:
@@ -133,16 +158,33 @@ def _sentence_memo(lexicon: Lexicon) -> dict[str, tuple[Verb, ...]]:
 
 
 def _verbs_of(values: Sequence[str], lexicon: Lexicon) -> list[Verb]:
-    return [verb for verb in (value_verb(value, lexicon, _verb) for value in values) if verb]
+    return [verb for verb in (_value_action(value, lexicon) for value in values) if verb]
 
 
-def _listed_verbs(sentence: str, lexicon: Lexicon) -> list[Verb]:
+def _value_action(value: str, lexicon: Lexicon) -> Verb | None:
+    """The action a listed value names: an identifier (`run_python`, `removePackage`) is read
+    like a tool name of those words, its name patterns included, and a removal it names counts
+    as one, as it does in an `action` enum; a plain word is read as a verb."""
+    if not _IDENTIFIER_VALUE.fullmatch(value):
+        return value_verb(value, lexicon, _verb)
+    return _named(name_words(value), lexicon)
+
+
+def _named(words: Sequence[str], lexicon: Lexicon, *, actions: bool = False) -> Verb | None:
+    verb = identifier_action(words, lexicon, _verb, any_object_first=actions)
+    if verb is not None and verb.word in _DETACHING:
+        # `remove_package` names what it removes: not the prose "add or remove labels".
+        return Verb(" ".join(words), verb.access, verb.weight, verb.capabilities)
+    return verb
+
+
+def _listed_verbs(sentence: str, lexicon: Lexicon, *, whole: bool = False) -> list[Verb]:
     """The verbs of every run of at least two verbs joined like a list of choices.
 
     A choice needs a comma, a slash or "or" somewhere in the run: "select and run" or "find and
     replace" are steps of one operation, which the lead verb already speaks for.
     """
-    tokens = _LIST_TOKEN.findall(sentence)
+    tokens = (_LIST_TOKEN_WHOLE if whole else _LIST_TOKEN).findall(sentence)
     found: list[Verb] = []
     run: list[Verb] = []
     start = 0
@@ -154,7 +196,10 @@ def _listed_verbs(sentence: str, lexicon: Lexicon) -> list[Verb]:
                 expecting_verb = True
                 choice = choice or token != "and"
             continue
-        verb = _verb(token, lexicon)
+        if whole and "_" in token:
+            verb = _named(token.split("_"), lexicon, actions=True)
+        else:
+            verb = _verb(token, lexicon)
         if verb is not None and expecting_verb:
             start = index if not run else start
             run.append(verb)
