@@ -132,20 +132,21 @@ def train_rows(
 ) -> Trained:
     """Choose the policies on out-of-fold predictions, then fit the models on every row.
 
-    The access policy is scored on `seeds` differently shuffled splits (the first is the one the
-    capability policy and the reported CV figures use)."""
+    Both policies are chosen on `seeds` differently shuffled splits: one split alone cannot tell
+    near-equal choices apart, and honest new rows would flip them. The reported CV figures are
+    the first split's."""
     if seeds < 1:
         raise ClassifierError("training needs at least one cross-validation split")
     signals = [gather(rules, row.record) for row in rows]
     labels = [row.access for row in rows]
     found = [row.capabilities for row in rows]
-    folded = out_of_fold(signals, labels, folds, c, found)
-    runs = [folded.access] + [
-        out_of_fold_access(signals, labels, folds, c, RANDOM_STATE + seed) for seed in range(1, seeds)
+    splits = [
+        out_of_fold(signals, labels, folds, c, found, random_state=RANDOM_STATE + seed)
+        for seed in range(seeds)
     ]
-    policy, cv = choose_policy(rows, signals, runs, pin=pin)
-    cv["model_calibration_error"] = calibration_error(folded.access, labels)
-    capability_policy, cv["capabilities"] = choose_capabilities(rows, signals, folded, policy, rules)
+    policy, cv = choose_policy(rows, signals, [split.access for split in splits], pin=pin)
+    cv["model_calibration_error"] = calibration_error(splits[0].access, labels)
+    capability_policy, cv["capabilities"] = choose_capabilities(rows, signals, splits, policy, rules)
     meta: dict[str, Any] = {
         "model_version": MODEL_VERSION,
         "rules_version": rules.version,
@@ -178,26 +179,18 @@ def out_of_fold(
     folds: int,
     c: float = DEFAULT_C,
     found: Sequence[frozenset[Capability] | None] | None = None,
+    *,
+    random_state: int = RANDOM_STATE,
 ) -> OutOfFold:
     """Each row's access and capability probabilities from models that never saw it."""
     access = np.zeros((len(labels), len(Access)), dtype=np.float64)
     capabilities = np.zeros((len(labels), len(CAPABILITIES)), dtype=np.float64)
     found = found if found is not None else [None] * len(labels)
-    for train_index, test_index, model, prediction in _folds(signals, labels, folds, c, RANDOM_STATE):
+    for train_index, test_index, model, prediction in _folds(signals, labels, folds, c, random_state):
         _put(access, test_index, prediction.classes, prediction.probabilities)
         capability_model = fit_capability_model(model, [signals[i] for i in train_index], [found[i] for i in train_index])
         capabilities[test_index] = capability_model.probabilities(prediction.transformed)
     return OutOfFold(access, capabilities)
-
-
-def out_of_fold_access(
-    signals: Sequence[Signals], labels: Sequence[Access], folds: int, c: float, random_state: int
-) -> NDArray[np.float64]:
-    """Each row's access probabilities (columns in Access order) under one shuffled split."""
-    access = np.zeros((len(labels), len(Access)), dtype=np.float64)
-    for _, test_index, _, prediction in _folds(signals, labels, folds, c, random_state):
-        _put(access, test_index, prediction.classes, prediction.probabilities)
-    return access
 
 
 def _folds(
@@ -218,32 +211,44 @@ def _put(access: NDArray[np.float64], rows: NDArray[np.intp], classes: Sequence[
 def choose_capabilities(
     rows: Sequence[LabelledTool],
     signals: Sequence[Signals],
-    folded: OutOfFold,
+    splits: Sequence[OutOfFold],
     policy: Policy,
     rules: RulesClassifier,
 ) -> tuple[CapabilityPolicy, dict[str, Any]]:
-    """The capability policy with the best out-of-fold micro-F1, and the rules' figures beside it.
+    """The capability policy with the best out-of-fold micro-F1 over every split pooled, and the
+    first split's figures, the rules' beside the combination's.
 
     Each row's rules' capabilities follow the access the combination gives it out of fold (the
     rules' capability evidence depends on the access), as they do when a tool is classified;
     where the rules decide access alone the model is not run, so the rules' capabilities stay.
     """
+    if not splits:
+        raise ClassifierError("choosing a capability policy needs at least one split")
     labelled = [index for index, row in enumerate(rows) if row.capabilities is not None]
-    access = [_access(signals[index], folded.access[index], policy) for index in labelled]
-    found = [_rules_capabilities(rules, signals[index], verdict) for index, verdict in zip(labelled, access, strict=True)]
-    decided = np.array([rules_decide(signals[index], policy) for index in labelled], dtype=bool).reshape(-1)
     truth = _matrix([rows[index].capabilities or frozenset() for index in labelled])
-    chances = folded.capabilities[labelled]
+    decided = np.array([rules_decide(signals[index], policy) for index in labelled], dtype=bool).reshape(-1)
+    per_split = []
+    for split in splits:
+        access = [_access(signals[index], split.access[index], policy) for index in labelled]
+        found = [_rules_capabilities(rules, signals[index], verdict) for index, verdict in zip(labelled, access, strict=True)]
+        per_split.append((access, found, split.capabilities[labelled]))
     modelled = [
         capability for column, capability in enumerate(CAPABILITIES)
         if MIN_EXAMPLES <= truth[:, column].sum() <= len(labelled) - MIN_EXAMPLES
     ]
-    capability_policy = choose_capability_policy(truth, _matrix(found), chances, decided, modelled)
+    capability_policy = choose_capability_policy(
+        np.vstack([truth] * len(per_split)),
+        np.vstack([_matrix(found) for _, found, _ in per_split]),
+        np.vstack([chances for _, _, chances in per_split]),
+        np.concatenate([decided] * len(per_split)),
+        modelled,
+    )
+    access, found, chances = per_split[0]
     combined = [
         caps if decided[position] else capability_policy.decide(caps, chances[position].tolist())[0]
         for position, caps in enumerate(found)
     ]
-    figures = {}
+    figures: dict[str, Any] = {}
     for name, predicted in (("rules_only", found), ("combined", combined)):
         outcomes = [
             Outcome(
@@ -253,6 +258,7 @@ def choose_capabilities(
             for index, verdict, caps in zip(labelled, access, predicted, strict=True)
         ]
         figures[name] = capability_metrics(outcomes)
+    figures["splits"] = len(splits)
     return capability_policy, figures
 
 

@@ -133,3 +133,28 @@ def test_removing_a_link_between_two_items_is_a_write(name: str, description: st
     assert "description says 'detaches a link between two items' → write" in CLASSIFIER.classify(
         tool(name, description)
     ).reasons
+
+
+PROMPT = "description says 'sends a prompt to a model for its answer' → read"
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "query"),
+    [
+        ("gpt_insights", "Send a prompt to ChatGPT and get back AI-generated insights.", True),
+        ("ask_docs", "Submits a question to the documentation assistant and returns its answer.", True),
+        ("compare_answers", "Sends the same prompt to two models and returns both answers.", True),
+        ("ask_llm", "Pass your query to a language model; the reply is returned.", True),
+        # Prompts and questions for people are messages.
+        ("post_prompt", "Sends a prompt to the team channel so colleagues can answer it.", False),
+        ("ask_reviewer", "Sends a question to the assigned reviewer by email.", False),
+    ],
+)
+def test_a_prompt_sent_to_a_model_for_its_answer_is_read_evidence(
+    name: str, description: str, query: bool
+) -> None:
+    result = CLASSIFIER.classify(tool(name, description, {"prompt": {"type": "string"}}))
+    assert (PROMPT in result.reasons) is query
+    if query:
+        assert result.access is Access.READ, result.reasons
+        assert DEFAULT.classify(tool(name, description, {"prompt": {"type": "string"}})).access is Access.READ

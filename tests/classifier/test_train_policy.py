@@ -3,6 +3,7 @@ imprecise destructive floor, and a pinned policy kept until something beats it c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 from catalog.cli_groups import policy_choice_line
 from catalog.errors import ClassifierError
 from catalog.paths import data_dir
-from catalog.records import Access, Location, LocationKind, ToolRecord
+from catalog.records import Access, Capability, Location, LocationKind, ToolRecord
 from classifier import train
 from classifier.combined import Policy
 from classifier.dataset import LabelledTool
@@ -327,3 +328,33 @@ def test_the_training_line_says_how_the_policy_was_chosen() -> None:
     assert line.endswith("chosen margin 3.5 floor 0.2 (mean score 1.4060); update policy.toml")
     single = {**choice, "splits": 1, "pinned": None, "kept_pinned": False}
     assert "over 1 CV split:" in policy_choice_line(single)
+
+
+def test_the_capability_policy_is_chosen_on_every_split_pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Capabilities labelled on every other row (the cases carry none): the chooser sees only those.
+    rows = [
+        dataclasses.replace(case, capabilities=frozenset() if index % 2 else frozenset({Capability.FILESYSTEM}))
+        for index, case in enumerate(labelled_rows(120))
+    ]
+    seen: list[tuple[int, ...]] = []
+    choose = train.choose_capability_policy
+
+    def spy(truth, found, chances, decided, modelled):  # type: ignore[no-untyped-def]
+        seen.append((truth.shape[0], found.shape[0], chances.shape[0], decided.shape[0]))
+        return choose(truth, found, chances, decided, modelled)
+
+    monkeypatch.setattr(train, "choose_capability_policy", spy)
+    trained = train_rows(rows, RULES, data_hash="x", folds=3, seeds=3)
+    labelled = sum(row.capabilities is not None for row in rows)
+    assert labelled == 120
+    # Three splits' out-of-fold rows, stacked: one choice over all of them.
+    assert seen == [(3 * labelled,) * 4]
+    figures = trained.meta["cv"]["capabilities"]
+    assert figures["splits"] == 3
+    # The figures reported are the first split's, one row per labelled tool.
+    assert figures["combined"]["rows"] == figures["rules_only"]["rows"] == labelled
+
+
+def test_the_shipped_capability_policy_was_chosen_over_the_policy_splits() -> None:
+    meta = read_meta(data_dir() / "model")
+    assert meta["cv"]["capabilities"]["splits"] == POLICY_SEEDS == meta["training"]["policy_seeds"]
