@@ -266,3 +266,18 @@ def test_camel_case_actions_count_as_their_first_word_in_enums_bullets_and_quote
     result = CLASSIFIER.classify(tool("manage_tables", description, params))
     assert result.access is Access.DESTRUCTIVE
     assert expected_reason in result.reasons
+
+
+@pytest.mark.parametrize("name", ["run_tests", "runTestSuite", "execute-tests", "project_run_unit_tests"])
+def test_running_a_projects_tests_runs_its_code(name: str) -> None:
+    # The hand set's run_tests: a project's tests are its own code, whatever that code does.
+    result = CLASSIFIER.classify(tool(name, "Starts the test run and returns a job id."))
+    assert result.access is Access.DESTRUCTIVE, result.reasons
+    assert Capability.EXECUTES_CODE in result.capabilities
+
+
+@pytest.mark.parametrize("name", ["get_test_report", "list_test_runs", "create_test_case", "helm_test"])
+def test_tools_about_tests_that_run_nothing_are_not_code_execution(name: str) -> None:
+    result = CLASSIFIER.classify(tool(name, ""))
+    assert result.access is not Access.DESTRUCTIVE, result.reasons
+    assert Capability.EXECUTES_CODE not in result.capabilities
