@@ -11,10 +11,14 @@ is a free-form command: examples are not the whole set. Lists in prose that offe
 nothing.
 
 Only lists of choices count (two or more actions joined by commas, slashes or "or", "and" only
-beside those, or two or more bullets; an action written as an identifier, `deleteTable` or
-`delete_rows`, counts as its first word), only base, third-person and -ing forms ("deleted" is a state, not an offer), and not
-after a negation ("does not create, update or delete") or a state word ("status: creating,
-deleting"): prose that merely mentions a verb is left to the ordinary mention evidence.
+beside those, or two or more bullets), only base, third-person and -ing forms ("deleted" is a
+state, not an offer), and not after a negation ("does not create, update or delete") or a state
+word ("status: creating, deleting"): prose that merely mentions a verb is left to the ordinary
+mention evidence. A bullet name, action line or quoted value written as an identifier
+(`run_python`, `removePackage`) is read like a tool name of its words; so is each identifier of a
+line labelled as actions ("Modifying actions: play, add_tag, remove_tag", "JOINTS: add_joint,
+remove_joint") or made of identifiers only. Elsewhere in prose an identifier counts as its first
+word, since prose names parameters that way too (`remove_label_ids`).
 """
 
 from __future__ import annotations
