@@ -145,6 +145,19 @@ def name_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
 def _name_evidence(
     words: tuple[str, ...], lexicon: Lexicon
 ) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
+    tokens = _tokens(words, lexicon)
+    chosen = _actions(tokens, words, lexicon.noun_like)
+    chosen += [
+        t for t in tokens if isinstance(t.entry, Pattern) and t.entry.anywhere and t not in chosen
+    ]
+    weight = lexicon.source_weights["name"]
+    evidence = tuple(_token_evidence(token, words, weight) for token in chosen)
+    actions = tuple(word for token in chosen for word in words[token.start : token.end])
+    return evidence, actions
+
+
+def _tokens(words: Sequence[str], lexicon: Lexicon) -> list[_Token]:
+    """The verbs and name patterns of a name's words, left to right, longest pattern first."""
     tokens: list[_Token] = []
     index = 0
     while index < len(words):
@@ -154,14 +167,7 @@ def _name_evidence(
             continue
         tokens.append(token)
         index = token.end
-    chosen = _actions(tokens, words, lexicon.noun_like)
-    chosen += [
-        t for t in tokens if isinstance(t.entry, Pattern) and t.entry.anywhere and t not in chosen
-    ]
-    weight = lexicon.source_weights["name"]
-    evidence = tuple(_token_evidence(token, words, weight) for token in chosen)
-    actions = tuple(word for token in chosen for word in words[token.start : token.end])
-    return evidence, actions
+    return tokens
 
 
 def _actions(tokens: list[_Token], words: Sequence[str], noun_like: frozenset[str]) -> list[_Token]:
@@ -393,15 +399,7 @@ def identifier_action(
     counts as `verb_of` reads it (inflected forms too)."""
     if not words:
         return None
-    tokens: list[_Token] = []
-    index = 0
-    while index < len(words):
-        token = _match_at(words, index, lexicon)
-        if token is None:
-            index += 1
-            continue
-        tokens.append(token)
-        index = token.end
+    tokens = _tokens(words, lexicon)
     chosen = _actions(tokens, words, lexicon.noun_like)
     if (
         chosen
