@@ -27,6 +27,15 @@ def listed(reasons: tuple[str, ...]) -> list[str]:
         ),
         # Lines under an "Actions:" header.
         ("Manage scene lights.\nActions:\n  create_light (name)\n  remove_light (name)\n", "remove light"),
+        # Prose lines that offer identifiers as actions read each one whole: a labelled line ...
+        (
+            "Controls the editor. Read-only actions: status. Modifying actions: play, stop, add_tag, remove_tag.",
+            "remove tag",
+        ),
+        # ... a capitals label over identifiers ...
+        ("Physics tools.\nJOINTS: add_joint, configure_joint, remove_joint", "remove joint"),
+        # ... and a bullet of nothing but identifiers, object first.
+        ("Rendering volumes.\n- volume_create, volume_set_effect, volume_remove_effect", "volume remove effect"),
     ],
 )
 def test_an_identifier_that_removes_counts_as_a_removal(description: str, worst: str) -> None:
@@ -116,28 +125,6 @@ def test_a_long_list_of_edits_no_longer_outweighs_the_one_destructive_action_it_
     result = CLASSIFIER.classify(tool("mesh_tools", description, {"action": {"type": "string"}}))
     assert result.access is Access.DESTRUCTIVE, result.reasons
     assert any("'delete' → destructive" in reason for reason in listed(result.reasons))
-
-
-@pytest.mark.parametrize(
-    ("description", "worst"),
-    [
-        # A labelled line of actions in prose.
-        (
-            "Controls the editor. Read-only actions: status. Modifying actions: play, stop, add_tag, remove_tag.",
-            "remove tag",
-        ),
-        # A capitals label over identifiers.
-        ("Physics tools.\nJOINTS: add_joint, configure_joint, remove_joint", "remove joint"),
-        # A bullet of nothing but identifiers, object first.
-        ("Rendering volumes.\n- volume_create, volume_set_effect, volume_remove_effect", "volume remove effect"),
-    ],
-)
-def test_a_line_that_offers_identifiers_as_actions_reads_each_whole(description: str, worst: str) -> None:
-    features = CLASSIFIER.features(tool("manage_stuff", description, {"action": {"type": "string"}}))
-    evidence, _ = choice_evidence(features, LEXICON)
-    assert [(item.access, item.reason.rsplit(": ", 1)[1]) for item in evidence] == [
-        (Access.DESTRUCTIVE, f"'{worst}' → destructive")
-    ]
 
 
 def test_a_bulleted_field_is_not_read_as_an_object_first_action() -> None:
