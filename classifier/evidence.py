@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 7
+EVIDENCE_VERSION = 8
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -69,7 +69,7 @@ class _Token:
 
 
 def is_action(lexicon: Lexicon) -> _IsAction:
-    """A predicate: does words[index] start a verb or a name pattern?"""
+    """A predicate: does words[index] start a verb, a name pattern or a compound noun?"""
     return _IsAction(lexicon)
 
 
@@ -78,12 +78,13 @@ class _IsAction:
         self._lexicon = lexicon
 
     def __call__(self, words: list[str], index: int) -> bool:
-        # `_match_at(...) is not None`, without making the token it would return.
+        # `_match_at(...) is not None`, without making the token it would return; a compound noun
+        # ("app store") counts too, so that a server prefix is never cut out of the middle of one.
         lexicon = self._lexicon
         for length in range(min(lexicon.longest_pattern, len(words) - index), 0, -1):
             if tuple(words[index : index + length]) in lexicon.patterns:
                 return True
-        return words[index] in lexicon.verbs
+        return words[index] in lexicon.verbs or compound_noun_at(words, index, lexicon) > 0
 
 
 def _match_at(words: Sequence[str], index: int, lexicon: Lexicon) -> _Token | None:
@@ -162,12 +163,27 @@ def _tokens(words: Sequence[str], lexicon: Lexicon) -> list[_Token]:
     index = 0
     while index < len(words):
         token = _match_at(words, index, lexicon)
+        if token is None or not isinstance(token.entry, Pattern):
+            noun = compound_noun_at(words, index, lexicon)
+            if noun:
+                index += noun  # "app store", "change set": the object, not the action
+                continue
         if token is None:
             index += 1
             continue
         tokens.append(token)
         index = token.end
     return tokens
+
+
+def compound_noun_at(words: Sequence[str], index: int, lexicon: Lexicon) -> int:
+    """How many words of a compound noun ("app store") start at words[index]; 0 when none does."""
+    nouns = lexicon.compound_nouns.get(words[index])
+    if nouns is not None:
+        for noun in nouns:
+            if tuple(words[index : index + len(noun)]) == noun:
+                return len(noun)
+    return 0
 
 
 def _actions(tokens: list[_Token], words: Sequence[str], noun_like: frozenset[str]) -> list[_Token]:
@@ -244,7 +260,14 @@ def _lead_verb(text: str, lexicon: Lexicon) -> Verb | None:
     if not words:
         return None
     base = lexicon.inflections.get(words[0])
+    if base is None and len(words) > 1 and _is_adverb(words[0]):
+        base = lexicon.inflections.get(words[1])  # "Quickly read ...", "Permanently deletes ..."
     return lexicon.verbs[base] if base is not None else None
+
+
+def _is_adverb(word: str) -> bool:
+    """An -ly word that is not a verb of ours ("apply", "reply" are): it only qualifies the verb after it."""
+    return len(word) > 4 and word.endswith("ly")
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,8 @@ from classifier.lexicon import Lexicon, Verb
 # word: prose names parameters that way too (`remove_label_ids`), so it is read as plain words.
 _IDENTIFIER = re.compile(r"\b([a-z]+)(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
 # A word, or a separator of a list of actions.
-_LIST_TOKEN = re.compile(r"[a-z][a-z'-]*[a-z]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
-_LIST_TOKEN_WHOLE = re.compile(r"[a-z][a-z0-9_'-]*[a-z0-9]|,|/|\bor\b|\band\b|[^\sa-z,/]+")
+_LIST_TOKEN = re.compile(r"[a-z](?:[a-z'-]*[a-z])?|,|/|\bor\b|\band\b|[^\sa-z,/]+")
+_LIST_TOKEN_WHOLE = re.compile(r"[a-z](?:[a-z0-9_'-]*[a-z0-9])?|,|/|\bor\b|\band\b|[^\sa-z,/]+")
 # In a line that offers identifiers as actions, each is read whole, as a listed value is.
 _IDENTIFIER_WHOLE = re.compile(r"\b[a-z]+(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
 _LEAD_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
@@ -66,6 +66,16 @@ _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
 _STATE_WINDOW = 3
+# Words after which a list names things, not offered actions ("restore from a backup/snapshot"),
+# unless the list is followed by a word that says they are operations ("the create, update or
+# delete operations").
+_DETERMINERS = frozenset(
+    {"a", "an", "the", "this", "that", "these", "those", "its", "their", "your", "each", "every", "any"}
+)
+_ARTICLE_WINDOW = 3
+_OFFER_NOUNS = frozenset(
+    {"action", "actions", "operation", "operations", "mode", "modes", "command", "commands", "method", "methods"}
+)
 _MIN_CHOICES = 2
 _MEMO_SIZE = 50_000
 _MEMO: dict[int, tuple[Lexicon, dict[str, tuple[Verb, ...]]]] = {}
@@ -209,22 +219,49 @@ def _listed_verbs(sentence: str, lexicon: Lexicon, *, whole: bool = False) -> li
             run.append(verb)
             expecting_verb = False
             continue
-        if choice and _is_list(run, tokens, start):
+        if choice and _is_list(run, tokens, start, index, lexicon):
             found += run
         run, start, choice = ([verb], index, False) if verb is not None else ([], 0, False)
         expecting_verb = verb is None
-    if choice and _is_list(run, tokens, start):
+    if choice and _is_list(run, tokens, start, len(tokens), lexicon):
         found += run
     return found
 
 
-def _is_list(run: list[Verb], tokens: Sequence[str], start: int) -> bool:
+def _is_list(
+    run: list[Verb], tokens: Sequence[str], start: int, end: int, lexicon: Lexicon
+) -> bool:
     if len(run) < _MIN_CHOICES:
         return False
     before = [token for token in tokens[:start] if token not in _JOINERS]
     if negated(before):
         return False
+    if _after_article(tokens, start, lexicon) and (
+        end >= len(tokens) or tokens[end] not in _OFFER_NOUNS
+    ):
+        # "from a backup/snapshot", "a valid Reddit post or comment URL": nouns of a noun phrase,
+        # unless they are followed by a word that names them as the operations offered
+        return False
     return not _STATE_WORDS.intersection(before[-_STATE_WINDOW:])
+
+
+def _after_article(tokens: Sequence[str], start: int, lexicon: Lexicon) -> bool:
+    """Does an article start the noun phrase the run at `start` ends ("a valid Reddit post")?
+
+    Up to `_ARTICLE_WINDOW` plain words that are not verbs may stand between them; a comma, a
+    verb or anything else ends the look back ("create a ticket, update or delete it" is a list).
+    """
+    index = start - 1
+    for _ in range(_ARTICLE_WINDOW + 1):
+        if index < 0:
+            return False
+        token = tokens[index]
+        if token in _DETERMINERS:
+            return True
+        if token in _JOINERS or not token.isalpha() or _verb(token, lexicon) is not None:
+            return False
+        index -= 1
+    return False
 
 
 def _verb(word: str, lexicon: Lexicon) -> Verb | None:

@@ -75,6 +75,9 @@ class Lexicon:
     verbs: Mapping[str, Verb]
     noun_like: frozenset[str]
     """Verbs as often nouns; a name starting with one may be object-first (`comment_list`)."""
+    compound_nouns: Mapping[str, tuple[tuple[str, ...], ...]]
+    """First word of a noun of two or more words ("app store", "change set") -> every such noun,
+    longest first: in a name, its words are the object, never the action."""
     inflections: Mapping[str, str]
     """Base and third-person forms -> base form, for prose ("deletes" -> "delete")."""
     source_weights: Mapping[str, float]
@@ -108,6 +111,7 @@ def load_lexicon(directory: Path) -> Lexicon:
     return Lexicon(
         verbs=verbs,
         noun_like=frozenset(_strings(tables["verbs.toml"], "noun_like", "verbs.toml")),
+        compound_nouns=_compound_nouns(tables["verbs.toml"]),
         inflections=_inflections(verbs),
         source_weights=_source_weights(tables["verbs.toml"]),
         patterns=patterns,
@@ -235,6 +239,18 @@ def _list(table: Mapping[str, Any], key: str, where: str) -> list[Mapping[str, A
     if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
         raise ClassifierError(f"{where}: [[{key}]] entries are missing")
     return value
+
+
+def _compound_nouns(table: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    found: dict[str, list[tuple[str, ...]]] = {}
+    for entry in _strings(table, "compound_nouns", "verbs.toml"):
+        words = tuple(entry.split())
+        if len(words) < 2:
+            raise ClassifierError(
+                f"verbs.toml: compound noun {entry!r} must have two or more words"
+            )
+        found.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(nouns, key=len, reverse=True)) for first, nouns in found.items()}
 
 
 def _strings(item: Mapping[str, Any], key: str, where: str) -> list[str]:

@@ -76,6 +76,12 @@ def test_same_data_gives_the_same_version_and_a_data_change_a_new_one(tmp_path: 
             "unknown capability",
         ),
         ("lexicons/patterns.toml", "[[pattern]]", "[[pattern", "cannot be read"),
+        (
+            "lexicons/verbs.toml",
+            '"app store", "play store",',
+            '"store", "play store",',
+            "compound noun 'store' must have two or more words",
+        ),
         ("risk.toml", 'Execute = "high"', 'Execute = "dire"', "unknown risk 'dire'"),
         ("risk.toml", 'Financial = "critical"', "", "[category] has no risk for 'Financial'"),
     ],
