@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 2170
+    assert len(reviewed) == len(weak) == 2382
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -77,18 +77,18 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (2170, 1929, 60)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (2382, 2051, 65)
     assert stats["disagree"] == {
-        "read→write": 5,
+        "read→write": 6,
         "read→destructive": 2,
         "write→read": 9,
-        "write→destructive": 12,
-        "destructive→read": 8,
-        "destructive→write": 205,
+        "write→destructive": 13,
+        "destructive→read": 11,
+        "destructive→write": 290,
     }
-    assert stats["access"] == Counter({"read": 1246, "write": 673, "destructive": 251})
-    assert stats["capabilities"]["filesystem"] == 139
-    assert stats["capabilities"]["executes-code"] == 23
+    assert stats["access"] == Counter({"read": 1335, "write": 768, "destructive": 279})
+    assert stats["capabilities"]["filesystem"] == 141
+    assert stats["capabilities"]["executes-code"] == 24
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -160,10 +160,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:1990")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:2202")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 251
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 279
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -290,6 +290,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 1929 |\n| read→write | 5 |\n| read→destructive | 2 |\n| write→read | 9 |\n" in printed
-    assert "| write→destructive | 12 |\n| destructive→read | 8 |\n| destructive→write | 205 |\n| **all** | 2170 |\n" in printed
-    assert "| of which marked ambiguous | 60 |" in printed
+    assert "| agree | 2051 |\n| read→write | 6 |\n| read→destructive | 2 |\n| write→read | 9 |\n" in printed
+    assert "| write→destructive | 13 |\n| destructive→read | 11 |\n| destructive→write | 290 |\n| **all** | 2382 |\n" in printed
+    assert "| of which marked ambiguous | 65 |" in printed
