@@ -39,6 +39,14 @@ _LIST_TOKEN = re.compile(r"[a-z](?:[a-z'-]*[a-z])?|,|/|\bor\b|\band\b|[^\sa-z,/]
 _LIST_TOKEN_WHOLE = re.compile(r"[a-z](?:[a-z0-9_'-]*[a-z0-9])?|,|/|\bor\b|\band\b|[^\sa-z,/]+")
 # In a line that offers identifiers as actions, each is read whole, as a listed value is.
 _IDENTIFIER_WHOLE = re.compile(r"\b[a-z]+(?:[A-Z][A-Za-z0-9]*|_[a-z0-9_]*[a-z0-9])\b")
+# A sentence that describes what the tool returns: lists in it name fields or values of the
+# output ("Each rule has conditions and actions (move, forward, delete)"), not offered actions.
+_DESCRIBES_OUTPUT = re.compile(
+    r"\W*(?:each|every)\s+(?:\w+\s+){1,3}(?:has|have|contains|includes)\b"
+    r"|\W*(?:returns|the response|the result|the output|results?|responses?)\s+(?:\w+\s+){0,2}"
+    r"(?:includes?|contains?|lists?|has|have|with)\b",
+    re.IGNORECASE,
+)
 _LEAD_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
 _ACTIONS_LABEL = re.compile(
     r"(?:[A-Za-z-]+[ \t]+){0,2}(?:actions|operations|commands|methods|modes)[ \t]*:", re.IGNORECASE
@@ -147,6 +155,8 @@ def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
     # A list of choices needs a comma, a slash or "or": most sentences are ruled out at once.
     if "," not in sentence and "/" not in sentence and " or " not in sentence.lower():
         return ()
+    if _DESCRIBES_OUTPUT.match(sentence):
+        return ()  # "Each rule has ... actions (moveToFolder, delete)": fields of what is returned
     if _is_action_list(sentence):
         snake = _IDENTIFIER_WHOLE.sub(lambda found: "_".join(name_words(found.group())), sentence)
         return tuple(_listed_verbs(snake.lower(), lexicon, whole=True))

@@ -147,3 +147,52 @@ def test_cloud_and_editor_operations_that_cannot_be_undone_are_destructive(
 )
 def test_their_neighbours_keep_their_access(name: str, description: str, access: Access) -> None:
     assert access_of(name, description) is access
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Lists the rules of a folder. Each rule has conditions and actions (moveToFolder, forwardTo, delete, etc.).",
+        "Gets the filters. The result includes for each filter its actions (archive, forward or delete).",
+        "Reads the policies. Every policy in the list has effects (allow, deny, delete).",
+    ],
+)
+def test_a_list_in_a_sentence_about_the_output_names_fields_not_actions(description: str) -> None:
+    assert listed(description) == []
+    assert access_of("list_rules", description) is Access.READ
+
+
+def test_a_list_of_offered_actions_after_an_output_sentence_still_counts() -> None:
+    description = "Manage rules. Each rule has a name. Create, update or delete a rule."
+    assert listed(description) == [
+        "the description lists actions (create, update, delete): 'delete' → destructive"
+    ]
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Combine up to 20 requests in one call. Body: { requests: [{ method: 'GET'|'POST'|'PATCH'|'DELETE', url }] }.",
+        "Calls the API with any of GET, POST, PUT and DELETE.",
+    ],
+)
+def test_a_request_tool_taking_the_delete_method_is_destructive(description: str) -> None:
+    assert access_of("api_batch", description) is Access.DESTRUCTIVE
+
+
+def test_a_description_naming_fewer_methods_is_not_a_method_list() -> None:
+    assert access_of("get_endpoint", "Gets one endpoint: its path and whether it accepts POST.") is Access.READ
+
+
+@pytest.mark.parametrize(
+    ("name", "access"),
+    [
+        ("format_excel_range_fill", Access.WRITE),
+        ("format_cells", Access.WRITE),
+        ("format_range", Access.WRITE),
+        ("format_cell_value", Access.READ),
+        ("format_timestamp", Access.READ),
+    ],
+)
+def test_formatting_stored_cells_is_a_write_and_formatting_a_value_a_read(name: str, access: Access) -> None:
+    assert access_of(name, "Formats it.") is access
