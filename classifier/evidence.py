@@ -266,7 +266,8 @@ def _lead_verb(text: str, lexicon: Lexicon) -> Verb | None:
 
 
 def _is_adverb(word: str) -> bool:
-    """An -ly word that is not a verb of ours ("apply", "reply" are): it only qualifies the verb after it."""
+    """An -ly word, asked only of a word that is not one of our verbs ("apply", "reply" are):
+    it qualifies the verb after it."""
     return len(word) > 4 and word.endswith("ly")
 
 

@@ -13,8 +13,10 @@ nothing.
 Only lists of choices count (two or more actions joined by commas, slashes or "or", "and" only
 beside those, or two or more bullets), only base, third-person and -ing forms ("deleted" is a
 state, not an offer), and not after a negation ("does not create, update or delete") or a state
-word ("status: creating, deleting"): prose that merely mentions a verb is left to the ordinary
-mention evidence. A bullet name, action line or quoted value written as an identifier
+word ("status: creating, deleting"), nor inside a noun phrase that an article starts ("from a
+backup/snapshot", "a valid Reddit post or comment URL"), nor in a sentence that describes what the
+tool returns ("Each rule has ... actions (moveToFolder, delete)"): prose that merely mentions a
+verb is left to the ordinary mention evidence. A bullet name, action line or quoted value written as an identifier
 (`run_python`, `removePackage`) is read like a tool name of its words; so is each identifier of a
 line labelled as actions ("Modifying actions: play, add_tag, remove_tag", "JOINTS: add_joint,
 remove_joint") or made of identifiers only. Elsewhere in prose an identifier counts as its first
