@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.records import Access
+from catalog.records import Access, Capability
 from classifier.evidence import text_evidence
 from classifier.evidence_choices import choice_evidence
 from tests.classifier.test_rules import CLASSIFIER, tool
@@ -196,3 +196,19 @@ def test_a_description_naming_fewer_methods_is_not_a_method_list() -> None:
 )
 def test_formatting_stored_cells_is_a_write_and_formatting_a_value_a_read(name: str, access: Access) -> None:
     assert access_of(name, "Formats it.") is access
+
+
+@pytest.mark.parametrize(
+    ("name", "personal"),
+    [
+        # A spreadsheet's `address` is a cell range ...
+        ("format_excel_range", False),
+        ("get_sheet_range", False),
+        # ... a contact's is where a person lives.
+        ("update_contact", True),
+        ("create_shipment", True),
+    ],
+)
+def test_an_address_parameter_is_personal_data_except_on_spreadsheet_tools(name: str, personal: bool) -> None:
+    classification = CLASSIFIER.classify(tool(name, "Updates it.", {"address": {"type": "string"}}))
+    assert (Capability.PERSONAL_DATA in classification.capabilities) is personal
