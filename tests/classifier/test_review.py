@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 2429
+    assert len(reviewed) == len(weak) == 2683
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -77,18 +77,18 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (2429, 2086, 71)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (2683, 2306, 82)
     assert stats["disagree"] == {
         "read→write": 6,
         "read→destructive": 2,
         "write→read": 10,
-        "write→destructive": 13,
-        "destructive→read": 11,
-        "destructive→write": 301,
+        "write→destructive": 14,
+        "destructive→read": 13,
+        "destructive→write": 332,
     }
-    assert stats["access"] == Counter({"read": 1360, "write": 788, "destructive": 281})
-    assert stats["capabilities"]["filesystem"] == 141
-    assert stats["capabilities"]["executes-code"] == 25
+    assert stats["access"] == Counter({"read": 1484, "write": 865, "destructive": 334})
+    assert stats["capabilities"]["filesystem"] == 167
+    assert stats["capabilities"]["executes-code"] == 37
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -160,10 +160,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:2249")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:2485")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 281
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 334
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -290,6 +290,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 2086 |\n| read→write | 6 |\n| read→destructive | 2 |\n| write→read | 10 |\n" in printed
-    assert "| write→destructive | 13 |\n| destructive→read | 11 |\n| destructive→write | 301 |\n| **all** | 2429 |\n" in printed
-    assert "| of which marked ambiguous | 71 |" in printed
+    assert "| agree | 2306 |\n| read→write | 6 |\n| read→destructive | 2 |\n| write→read | 10 |\n" in printed
+    assert "| write→destructive | 14 |\n| destructive→read | 13 |\n| destructive→write | 332 |\n| **all** | 2683 |\n" in printed
+    assert "| of which marked ambiguous | 82 |" in printed
