@@ -84,7 +84,7 @@ class _IsAction:
         for length in range(min(lexicon.longest_pattern, len(words) - index), 0, -1):
             if tuple(words[index : index + length]) in lexicon.patterns:
                 return True
-        return words[index] in lexicon.verbs or compound_noun_at(words, index, lexicon) > 0
+        return words[index] in lexicon.verbs or _compound_noun_at(words, index, lexicon) > 0
 
 
 def _match_at(words: Sequence[str], index: int, lexicon: Lexicon) -> _Token | None:
@@ -164,7 +164,7 @@ def _tokens(words: Sequence[str], lexicon: Lexicon) -> list[_Token]:
     while index < len(words):
         token = _match_at(words, index, lexicon)
         if token is None or not isinstance(token.entry, Pattern):
-            noun = compound_noun_at(words, index, lexicon)
+            noun = _compound_noun_at(words, index, lexicon)
             if noun:
                 index += noun  # "app store", "change set": the object, not the action
                 continue
@@ -176,7 +176,7 @@ def _tokens(words: Sequence[str], lexicon: Lexicon) -> list[_Token]:
     return tokens
 
 
-def compound_noun_at(words: Sequence[str], index: int, lexicon: Lexicon) -> int:
+def _compound_noun_at(words: Sequence[str], index: int, lexicon: Lexicon) -> int:
     """How many words of a compound noun ("app store") start at words[index]; 0 when none does."""
     nouns = lexicon.compound_nouns.get(words[index])
     if nouns is not None:

@@ -16,11 +16,11 @@ state, not an offer), and not after a negation ("does not create, update or dele
 word ("status: creating, deleting"), nor inside a noun phrase that an article starts ("from a
 backup/snapshot", "a valid Reddit post or comment URL"), nor in a sentence that describes what the
 tool returns ("Each rule has ... actions (moveToFolder, delete)"): prose that merely mentions a
-verb is left to the ordinary mention evidence. A bullet name, action line or quoted value written as an identifier
-(`run_python`, `removePackage`) is read like a tool name of its words; so is each identifier of a
-line labelled as actions ("Modifying actions: play, add_tag, remove_tag", "JOINTS: add_joint,
-remove_joint") or made of identifiers only. Elsewhere in prose an identifier counts as its first
-word, since prose names parameters that way too (`remove_label_ids`).
+verb is left to the ordinary mention evidence. A bullet name, action line or quoted value written
+as an identifier (`run_python`, `removePackage`) is read like a tool name of its words; so is each
+identifier of a line labelled as actions ("Modifying actions: play, add_tag, remove_tag",
+"JOINTS: add_joint, remove_joint") or made of identifiers only. Elsewhere in prose an identifier
+counts as its first word, since prose names parameters that way too (`remove_label_ids`).
 """
 
 from __future__ import annotations
@@ -80,11 +80,13 @@ _STATE_WINDOW = 3
 # unless the list is followed by a word that says they are operations ("the create, update or
 # delete operations").
 _DETERMINERS = frozenset(
-    {"a", "an", "the", "this", "that", "these", "those", "its", "their", "your", "each", "every", "any"}
+    {"a", "an", "the", "this", "that", "these", "those", "its", "their", "your", "each", "every",
+     "any"}
 )
 _ARTICLE_WINDOW = 3
 _OFFER_NOUNS = frozenset(
-    {"action", "actions", "operation", "operations", "mode", "modes", "command", "commands", "method", "methods"}
+    {"action", "actions", "operation", "operations", "mode", "modes", "command", "commands",
+     "method", "methods"}
 )
 _MIN_CHOICES = 2
 _MEMO_SIZE = 50_000
