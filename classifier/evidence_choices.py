@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 
 from catalog.records import Access
 from classifier.evidence import Evidence, identifier_action, negated, severity, targets, value_verb
@@ -67,6 +68,14 @@ _ACTION_HEADER = re.compile(
 _ACTION_LINE = re.compile(
     r"[ \t]*(?:[-*•][ \t]*|\d+[.)][ \t]*)?[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?[ \t]*(?:\(|:|--|—|–|-[ \t]|;|\.?[ \t]*$)"
 )
+# An action parameter's value given in prose as an assignment ("action=delete removes files",
+# `operation: "archive"`): each one the description names is an action it offers.
+_ASSIGNED = re.compile(
+    r"\b(?:action|operation|op)\s*(?:=\s*[\"'`]?|:\s*[\"'`])([a-zA-Z][a-zA-Z_]*)(?![\w=])"
+)
+# A call of a tool written out (`manage_trigger` (action="delete"), queryApps(action=list)): the
+# description points at another tool, or shows an example call, and offers nothing by it.
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*`?\s*\([^()]{0,300}\)")
 # Values given as examples, or of a free-form command, are not all the choices there are.
 _EXAMPLES = re.compile(r"(?<!\w)(e\.g\.|eg\.|for example|for instance|such as|like|examples?)(?!\w)", re.IGNORECASE)
 _FREE_FORM = frozenset({"command", "subcommand", "cmd"})
@@ -76,6 +85,9 @@ _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
 _STATE_WINDOW = 3
+# Words before "for" that make what follows the uses of the tool, not actions it offers ("useful
+# for system recovery, undoing changes, or testing").
+_PURPOSE_WORDS = frozenset({"useful", "helpful", "ideal", "handy", "suitable", "used", "great"})
 # Words after which a list names things, not offered actions ("restore from a backup/snapshot"),
 # unless the list is followed by a word that says they are operations ("the create, update or
 # delete operations").
@@ -126,6 +138,8 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
                 closed = param.joined not in _FREE_FORM and not _EXAMPLES.search(param.description)
                 yield f"parameter '{param.name}'", verbs, closed
     named = _BULLET.findall(features.description) + action_lines(features.description)
+    if "=" in features.description or ":" in features.description:
+        named += _ASSIGNED.findall(_CALL.sub(" ", features.description))
     bullets = _verbs_of(list(dict.fromkeys(named)), lexicon)
     if len(bullets) >= _MIN_CHOICES:
         yield "the description", bullets, False
@@ -256,7 +270,11 @@ def _is_list(
         # "from a backup/snapshot", "a valid Reddit post or comment URL": nouns of a noun phrase,
         # unless they are followed by a word that names them as the operations offered
         return False
-    return not _STATE_WORDS.intersection(before[-_STATE_WINDOW:])
+    if not _STATE_WORDS.isdisjoint(before[-_STATE_WINDOW:]):
+        return False
+    return not any(
+        word == "for" and previous in _PURPOSE_WORDS for previous, word in pairwise(before)
+    )
 
 
 def _after_article(tokens: Sequence[str], start: int, lexicon: Lexicon) -> bool:

@@ -12,12 +12,13 @@ from typing import Any
 
 from catalog.errors import ClassifierError
 from catalog.records import Access, Capability
+from classifier.glossary import Glossary, glossary_of
 
 # The regex parser and its opcodes (no type stubs): they tell what a match can start with.
 _parser: Any = importlib.import_module("re._parser")
 _op: Any = importlib.import_module("re._constants")
 
-LEXICON_FILES = ("verbs.toml", "patterns.toml", "phrases.toml", "rules.toml")
+LEXICON_FILES = ("verbs.toml", "patterns.toml", "phrases.toml", "rules.toml", "glossary.toml")
 SOURCES = ("name", "title", "description_lead", "description_later", "description_mention")
 
 
@@ -88,6 +89,8 @@ class Lexicon:
     action_params: frozenset[str]
     action_param_weight: float
     capability_threshold: float
+    glossary: Glossary
+    """Chinese, Japanese and Korean terms read as English (`Glossary.translate`)."""
 
 
 def third_person(verb: str) -> str:
@@ -123,6 +126,7 @@ def load_lexicon(directory: Path) -> Lexicon:
         action_params=frozenset(_strings(action_params, "names", "rules.toml [action_params]")),
         action_param_weight=_number(action_params, "weight", "rules.toml [action_params]"),
         capability_threshold=_number(rules_table, "capability_threshold", "rules.toml"),
+        glossary=glossary_of(tables["glossary.toml"]),
     )
 
 

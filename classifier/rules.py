@@ -85,7 +85,14 @@ class RulesClassifier(Classifier):
         return flag_tool(tool, classification, self.scanner)
 
     def features(self, tool: ToolRecord) -> ToolFeatures:
-        """What the rules read from one tool (its name's action found with this lexicon)."""
+        """What the rules read from one tool (its name's action found with this lexicon); a title
+        or description in Chinese, Japanese or Korean is read through the glossary first."""
+        glossary = self.lexicon.glossary
+        description = glossary.translate(tool.description)
+        title = glossary.translate(tool.title or "")
+        if description is not tool.description or (tool.title and title is not tool.title):
+            update = {"description": description, "title": title or tool.title}
+            tool = tool.model_copy(update=update)
         return extract_features(tool, self._is_action)
 
     def label(
