@@ -244,3 +244,66 @@ def test_text_that_says_a_backup_or_data_is_overwritten(description: str, access
         )
         is access
     )
+
+
+# --- the tenth set's shapes (fixed after its blind measurement) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "params", "access"),
+    [
+        # A tool that says of itself that it is destructive; "non-destructive" is no evidence.
+        (
+            "release_device",
+            "Release a reserved device. Releasing is destructive to the device's state.",
+            None,
+            Access.DESTRUCTIVE,
+        ),
+        (
+            "release_device",
+            "Release a reserved device. This is non-destructive.",
+            None,
+            Access.WRITE,
+        ),
+        # A batch of the server's own tools, by name or by text.
+        ("device_batch_commands", "Run steps in one call.", None, Access.DESTRUCTIVE),
+        # A dispatcher over named abilities.
+        (
+            "invoke_ability",
+            "Invoke a registered ability.",
+            {"ability": {}, "args": {}},
+            Access.DESTRUCTIVE,
+        ),
+        ("list_abilities", "List the registered abilities.", {"ability": {}}, Access.READ),
+        # An update of a user that takes a password reaches a password reset; a create does not.
+        (
+            "update_user",
+            "Update user information.",
+            {"id": {}, "email": {}, "password": {}},
+            Access.DESTRUCTIVE,
+        ),
+        ("update_user", "Update user information.", {"id": {}, "email": {}}, Access.WRITE),
+        ("create_user", "Create a new user.", {"username": {}, "password": {}}, Access.WRITE),
+    ],
+)
+def test_tenth_set_shapes(
+    name: str, description: str, params: dict[str, object] | None, access: Access
+) -> None:
+    assert access_of(name, description, params) is access
+
+
+@pytest.mark.parametrize(
+    ("description", "says"),
+    [
+        ("Run multiple tools in sequence in a single call.", True),
+        ("Chains any other tools the server has.", True),
+        ("Runs the stored flow, e.g. click, type, click.", False),
+        ("Lists multiple tools.", False),
+    ],
+)
+def test_text_that_says_the_tool_runs_other_tools(description: str, says: bool) -> None:
+    evidence, _ = CLASSIFIER.access_evidence(CLASSIFIER.features(tool("flow", description)))
+    found = "description says 'runs other tools' → destructive" in [
+        item.reason for item in evidence
+    ]
+    assert found is says
