@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 10
+EVIDENCE_VERSION = 11
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -316,9 +316,30 @@ def _phrases(description: str, lexicon: Lexicon) -> Iterator[Evidence]:
         for match in phrase.regex.finditer(description):
             if negated(text_words(description[: match.start()])):
                 continue
+            if _points_elsewhere(description, match.start(), match.end()):
+                continue
             reason = f"description says '{phrase.says}' → {phrase.access.value}"
             yield Evidence(phrase.access, (), phrase.weight, reason)
             break
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?;](?:\s|$)|\n")
+# A clause that sends the reader to another tool: "To inspect cells without changing anything,
+# use godot_gridmap_read", "For a dry run, call plan_changes", "... use list_items instead".
+_OTHER_TOOL = re.compile(
+    r"^\W*(?:to|for|if you)\b.*\b(?:use|call|try)\s+(?:the\s+)?[`'\"]?[a-z]+(?:_[a-z0-9]+)+"
+    r"|\b(?:use|call|try)\s+(?:the\s+)?[`'\"]?[a-z]+(?:_[a-z0-9]+)+[`'\"]?\s+instead\b",
+    re.IGNORECASE,
+)
+
+
+def _points_elsewhere(description: str, start: int, end: int) -> bool:
+    """Is the sentence around `description[start:end]` about another tool ("To inspect cells
+    without changing anything, use godot_gridmap_read")? Its phrase says what that tool does."""
+    before = max((found.end() for found in _SENTENCE_BREAK.finditer(description, 0, start)), default=0)
+    after = _SENTENCE_BREAK.search(description, end)
+    sentence = description[before : after.start() if after else len(description)]
+    return _OTHER_TOOL.search(sentence) is not None
 
 
 def _mentions(sentences: Iterable[str], counted: set[str], memo: _Memo) -> Iterator[Evidence]:

@@ -58,6 +58,8 @@ _CAPS_LABEL = re.compile(r"[A-Z][A-Z0-9 /&()-]{1,40}:[ \t]")
 _ONLY_IDENTIFIERS = re.compile(r"[A-Za-z0-9_]+(?:\s*(?:,|/|\bor\b|\band\b)\s*[A-Za-z0-9_]+)+\s*[.;]?")
 # Quoted values and bullet names are read in their own case: value_verb splits `deleteRows`.
 _QUOTED = re.compile(r"[\"'`“‘]([a-zA-Z][a-zA-Z_ -]{0,40})[\"'`”’]")
+# An action parameter's values described one per line, each as `value: what it does`.
+_VALUE_LINE = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?[\"'`]?([a-z][a-z_]*)[\"'`]?[ \t]*:", re.MULTILINE)
 _BULLET = re.compile(r"(?:^|\s)(?:[-*•]|\d+[.)])\s*[\"'`]?([a-zA-Z][a-zA-Z_]*)[\"'`]?:")
 # A header line ("Actions:", "Supported operations:") over one action per line, each line starting
 # with the action's name followed by its arguments, a colon or a dash; a blank line ends the block.
@@ -85,6 +87,8 @@ _JOINERS = frozenset({",", "/", "or", "and"})
 # Words before a list that make it a list of states or filters, not of offered actions.
 _STATE_WORDS = frozenset({"status", "statuses", "state", "states", "phase", "filter", "filters", "by"})
 _STATE_WINDOW = 3
+# Prepositions after which a verb-like word is a noun ("after login", "before deploy", "on delete").
+_NOUN_PREPOSITIONS = frozenset({"after", "before", "upon", "during", "until", "on"})
 # Words before "for" that make what follows the uses of the tool, not actions it offers ("useful
 # for system recovery, undoing changes, or testing").
 _PURPOSE_WORDS = frozenset({"useful", "helpful", "ideal", "handy", "suitable", "used", "great"})
@@ -133,7 +137,10 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
     """Each list of actions a tool gives: where, its verbs, and whether it is the closed set."""
     for param in features.params:
         if param.joined in lexicon.action_params and not param.enum and param.description:
-            verbs = _verbs_of(_QUOTED.findall(param.description), lexicon)
+            values = _QUOTED.findall(param.description)
+            if "\n" in param.description:
+                values += _VALUE_LINE.findall(param.description)  # "clear_cell: Clear a cell"
+            verbs = _verbs_of(values, lexicon)
             if len(verbs) >= _MIN_CHOICES:
                 closed = param.joined not in _FREE_FORM and not _EXAMPLES.search(param.description)
                 yield f"parameter '{param.name}'", verbs, closed
@@ -272,6 +279,8 @@ def _is_list(
         return False
     if not _STATE_WORDS.isdisjoint(before[-_STATE_WINDOW:]):
         return False
+    if start > 0 and tokens[start - 1] in _NOUN_PREPOSITIONS:
+        return False  # "After login, call get_health": a verb right after "after" names an event
     return not any(
         word == "for" and previous in _PURPOSE_WORDS for previous, word in pairwise(before)
     )

@@ -307,3 +307,85 @@ def test_text_that_says_the_tool_runs_other_tools(description: str, says: bool) 
         item.reason for item in evidence
     ]
     assert found is says
+
+
+# --- the eleventh set's shapes (fixed after its blind measurement) -------------------------
+
+
+def test_action_values_described_one_per_line_are_the_closed_set_of_choices() -> None:
+    described = {
+        "action": {"type": "string", "description": "set_cell: Set a cell\nclear: Clear all cells"}
+    }
+    evidence, _ = choice_evidence(
+        CLASSIFIER.features(tool("grid_edit", "Edits a grid.", described)), LEXICON
+    )
+    assert [item.reason for item in evidence] == [
+        "parameter 'action' lists actions (set, clear): 'clear' → destructive"
+    ]
+    assert access_of("grid_edit", "Edits a grid.", described) is Access.DESTRUCTIVE
+    harmless = {"action": {"type": "string", "description": "pan: Move the view\nzoom: Zoom in"}}
+    assert access_of("view_edit", "Moves the view.", harmless) is Access.WRITE
+
+
+@pytest.mark.parametrize(
+    ("description", "lists"),
+    [
+        ("After login, call get_health to verify.", False),
+        ("Before deploy, run the checks.", False),
+        ("Log in, call or deploy as needed.", True),
+    ],
+)
+def test_a_verb_right_after_after_or_before_names_an_event(description: str, lists: bool) -> None:
+    assert bool(listed(description)) is lists
+
+
+def test_an_effect_stated_as_the_means_is_evidence() -> None:
+    evidence, _ = CLASSIFIER.access_evidence(
+        CLASSIFIER.features(tool("unsplit", "Unsplit a transaction by deleting its children."))
+    )
+    assert "description says 'works by deleting' → destructive" in [
+        item.reason for item in evidence
+    ]
+    assert (
+        access_of("unsplit", "Unsplit a transaction by deleting its children.")
+        is Access.DESTRUCTIVE
+    )
+
+
+@pytest.mark.parametrize(
+    ("description", "counted"),
+    [
+        # A clause that sends the reader to another tool describes that tool.
+        ("Lists archived items. To delete them permanently, use purge_archive.", False),
+        ("Lists archived items. Use purge_archive instead to permanently delete them.", False),
+        # The same phrase about this tool counts, whatever other tool a clause names.
+        ("Permanently deletes the archive; use list_archive to check it first.", True),
+    ],
+)
+def test_a_phrase_in_a_clause_about_another_tool_does_not_count(
+    description: str, counted: bool
+) -> None:
+    evidence, _ = CLASSIFIER.access_evidence(CLASSIFIER.features(tool("archive_tool", description)))
+    reasons = [item.reason for item in evidence]
+    assert ("description says 'permanently deletes' → destructive" in reasons) is counted
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "access"),
+    [
+        (
+            "deleteFile",
+            "Moves a file or folder to trash in Drive. Files can be restored within 30 days.",
+            Access.WRITE,
+        ),
+        ("removeAttachment", "Remove an attachment from an existing draft.", Access.WRITE),
+    ],
+)
+def test_trash_and_attachment_detach_are_writes(
+    name: str, description: str, access: Access
+) -> None:
+    evidence, _ = CLASSIFIER.access_evidence(CLASSIFIER.features(tool(name, description)))
+    assert any(
+        item.access is Access.WRITE and item.reason.startswith("description says")
+        for item in evidence
+    )
