@@ -389,3 +389,22 @@ def test_trash_and_attachment_detach_are_writes(
         item.access is Access.WRITE and item.reason.startswith("description says")
         for item in evidence
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "access"),
+    [
+        # Moving to the trash is the action, and it outvotes the "delete" in the name.
+        ("deleteFile", "Moves a file or folder to trash in Drive.", Access.WRITE),
+        ("deleteGmailMessage", "Move a Gmail message to trash.", Access.WRITE),
+        # Items that "can still be restored" describe what is listed, not what the tool does.
+        (
+            "list_deleted_branches",
+            "Branches deleted this week that can still be restored.",
+            Access.READ,
+        ),
+        ("deleteFile", "Permanently deletes a file; it cannot be restored.", Access.DESTRUCTIVE),
+    ],
+)
+def test_moving_to_the_trash_is_a_soft_delete(name: str, description: str, access: Access) -> None:
+    assert access_of(name, description) is access
