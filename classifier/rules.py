@@ -24,7 +24,7 @@ from classifier.evidence import (
 from classifier.evidence_choices import choice_evidence
 from classifier.evidence_hints import hint_evidence
 from classifier.evidence_rules import rule_evidence
-from classifier.features import ToolFeatures, extract_features
+from classifier.features import MAX_DESCRIPTION_CHARS, ToolFeatures, extract_features
 from classifier.lexicon import LEXICON_FILES, Lexicon, load_lexicon
 from classifier.poisoning import POISONING_FILE, Scanner, default_scanner, load_scanner
 from classifier.risk import RISK_FILE, RiskTable, category_of, load_risk_table
@@ -88,9 +88,10 @@ class RulesClassifier(Classifier):
         """What the rules read from one tool (its name's action found with this lexicon); a title
         or description in Chinese, Japanese or Korean is read through the glossary first."""
         glossary = self.lexicon.glossary
-        description = glossary.translate(tool.description)
+        bounded = tool.description[:MAX_DESCRIPTION_CHARS]  # all that the features read
+        description = glossary.translate(bounded)
         title = glossary.translate(tool.title or "")
-        if description is not tool.description or (tool.title and title is not tool.title):
+        if description is not bounded or (tool.title and title is not tool.title):
             update = {"description": description, "title": title or tool.title}
             tool = tool.model_copy(update=update)
         return extract_features(tool, self._is_action)

@@ -408,3 +408,11 @@ def test_trash_and_attachment_detach_are_writes(
 )
 def test_moving_to_the_trash_is_a_soft_delete(name: str, description: str, access: Access) -> None:
     assert access_of(name, description) is access
+
+
+def test_a_huge_cjk_description_is_bounded_before_it_is_translated() -> None:
+    from classifier.features import MAX_DESCRIPTION_CHARS
+
+    features = CLASSIFIER.features(tool("cleanup", "删除文件，" * 200_000))
+    assert len(features.description) <= MAX_DESCRIPTION_CHARS
+    assert features.description.startswith("delete , delete")
