@@ -81,6 +81,7 @@ _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*`?\s*\([^()]{0,300}\)")
 # Values given as examples, or of a free-form command, are not all the choices there are.
 _EXAMPLES = re.compile(r"(?<!\w)(e\.g\.|eg\.|for example|for instance|such as|like|examples?)(?!\w)", re.IGNORECASE)
 _FREE_FORM = frozenset({"command", "subcommand", "cmd"})
+_BULK_WORDS = frozenset({"bulk", "batch", "mass"})
 # A listed value written as an identifier of two or more words: snake_case or camelCase.
 _IDENTIFIER_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+")
 _JOINERS = frozenset({",", "/", "or", "and"})
@@ -125,12 +126,30 @@ def choice_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Evid
         for verb in verbs:
             if worst is None or severity(verb.access) > severity(worst.access):
                 worst, where_worst = verb, where
+    if worst is None and _open_bulk_operation(features, lexicon):
+        reason = "a bulk tool whose operation parameter lists no values: any operation → destructive"
+        return [Evidence(Access.DESTRUCTIVE, (), lexicon.action_param_weight, reason)], []
     # Only a closed set of choices (an action parameter's values) says a tool does no more than read.
     if worst is None or (worst.access is Access.READ and not closed):
         return [], []
     listed = ", ".join(dict.fromkeys(actions))
     reason = f"{where_worst} lists actions ({listed}): '{worst.word}' → {targets(worst.access, worst.capabilities)}"
     return [Evidence(worst.access, worst.capabilities, lexicon.action_param_weight, reason)], actions
+
+
+def _open_bulk_operation(features: ToolFeatures, lexicon: Lexicon) -> bool:
+    """A bulk or batch tool that takes its operation as a free string, with no enum and no values
+    in its text ("Apply a bulk operation to a set of documents"): whichever operation the caller
+    names, the deletes the API offers among them, so the worst one reachable counts."""
+    if _BULK_WORDS.isdisjoint(features.name_words):
+        return False
+    return any(
+        param.joined in lexicon.action_params
+        and param.joined not in _FREE_FORM
+        and not param.enum
+        and param.type in (None, "string")
+        for param in features.params
+    )
 
 
 def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, list[Verb], bool]]:

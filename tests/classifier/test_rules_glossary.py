@@ -416,3 +416,56 @@ def test_a_huge_cjk_description_is_bounded_before_it_is_translated() -> None:
     features = CLASSIFIER.features(tool("cleanup", "删除文件，" * 200_000))
     assert len(features.description) <= MAX_DESCRIPTION_CHARS
     assert features.description.startswith("delete , delete")
+
+
+# --- the twelfth set's shapes (fixed after its blind measurement) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "access"),
+    [
+        # A bulk tool whose operation is any string the caller names reaches every operation.
+        (
+            "bulk_edit_documents",
+            {"operation": {"type": "string"}, "ids": {"type": "array"}},
+            Access.DESTRUCTIVE,
+        ),
+        ("batch_apply", {"op": {"type": "string"}}, Access.DESTRUCTIVE),
+        # Listed operations, or no operation parameter, are read as they are.
+        (
+            "bulk_set_status",
+            {"operation": {"type": "string", "enum": ["mark_paid", "mark_sent"]}},
+            Access.WRITE,
+        ),
+        ("bulk_update_objects", {"data": {"type": "array"}}, Access.WRITE),
+        ("edit_documents", {"operation": {"type": "string"}}, Access.WRITE),
+    ],
+)
+def test_a_bulk_tool_with_an_unlisted_operation_is_destructive(
+    name: str, params: dict[str, object], access: Access
+) -> None:
+    assert access_of(name, "Apply an operation to a set of items.", params) is access
+
+
+@pytest.mark.parametrize(
+    ("description", "access"),
+    [
+        ("Imports SQL file into a MySQL database.", Access.DESTRUCTIVE),
+        ("Loads a SQL dump file into the database.", Access.DESTRUCTIVE),
+        ("Imports a CSV file into a table.", Access.WRITE),
+    ],
+)
+def test_importing_a_sql_file_runs_what_it_holds(description: str, access: Access) -> None:
+    assert access_of("db_import", description, {"path": {}}) is access
+
+
+@pytest.mark.parametrize(
+    ("name", "access"),
+    [
+        ("erpnext_purchase_order_get", Access.READ),
+        ("purchase_invoice_list", Access.READ),
+        ("purchase_credits", Access.WRITE),
+    ],
+)
+def test_a_purchase_order_is_a_thing_not_an_act(name: str, access: Access) -> None:
+    assert access_of(name, "") is access
