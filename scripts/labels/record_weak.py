@@ -85,8 +85,10 @@ class Server:
 
 
 def load_servers(path: Path = SERVERS_FILE) -> list[Server]:
-    """The servers listed in weak_servers.toml."""
+    """The servers listed in weak_servers.toml. `{here}` in an argument or an environment value
+    stands for the folder of that file (a placeholder config kept beside it, such as a kubeconfig)."""
     table = tomllib.loads(path.read_text(encoding="utf-8"))
+    here = str(path.resolve().parent)
     servers = []
     for item in table.get("server", []):
         servers.append(
@@ -94,8 +96,11 @@ def load_servers(path: Path = SERVERS_FILE) -> list[Server]:
                 package=item["package"],
                 name=item.get("name", ""),
                 bin=item.get("bin", ""),
-                args=tuple(item.get("args", [])),
-                env=dict(item.get("env", {})),
+                args=tuple(str(arg).replace("{here}", here) for arg in item.get("args", [])),
+                env={
+                    key: str(value).replace("{here}", here)
+                    for key, value in dict(item.get("env", {})).items()
+                },
             )
         )
     return servers
