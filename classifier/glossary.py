@@ -67,7 +67,8 @@ class Glossary:
     regex: re.Pattern[str]
 
     def translate(self, text: str) -> str:
-        """`text` with every glossary term in English; the same object when it has none.
+        """`text` with every glossary term in English; `text` itself when it holds no character of
+        these scripts.
 
         Chinese and Japanese put an action's object right after its verb, with no space:
         "上传文件、删除文件" is "upload files, delete files". So the words after a translated

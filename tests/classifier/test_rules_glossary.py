@@ -371,24 +371,24 @@ def test_a_phrase_in_a_clause_about_another_tool_does_not_count(
 
 
 @pytest.mark.parametrize(
-    ("name", "description", "access"),
+    ("name", "description", "reason"),
     [
         (
             "deleteFile",
             "Moves a file or folder to trash in Drive. Files can be restored within 30 days.",
-            Access.WRITE,
+            "description says 'moves it to the trash' → write",
         ),
-        ("removeAttachment", "Remove an attachment from an existing draft.", Access.WRITE),
+        (
+            "removeAttachment",
+            "Remove an attachment from an existing draft.",
+            "description says 'detaches an item from a container' → write",
+        ),
     ],
 )
-def test_trash_and_attachment_detach_are_writes(
-    name: str, description: str, access: Access
-) -> None:
+def test_trash_and_attachment_detach_are_writes(name: str, description: str, reason: str) -> None:
     evidence, _ = CLASSIFIER.access_evidence(CLASSIFIER.features(tool(name, description)))
-    assert any(
-        item.access is Access.WRITE and item.reason.startswith("description says")
-        for item in evidence
-    )
+    assert reason in [item.reason for item in evidence]
+    assert access_of(name, description) is Access.WRITE
 
 
 @pytest.mark.parametrize(
