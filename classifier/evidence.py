@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 13
+EVIDENCE_VERSION = 14
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -36,6 +36,27 @@ NEGATORS = frozenset(
     }
 )
 NEGATION_WINDOW = 3
+# Words that make a list or a mention one of things refused ("Rejects non-SELECT statements
+# (INSERT/UPDATE/DELETE)", "blocks write queries such as DROP"), not of actions offered: a refusal
+# or a `non-` word followed closely by a word for statements or commands.
+REFUSALS = frozenset(
+    {"reject", "rejects", "rejected", "block", "blocks", "blocked", "forbid", "forbids", "forbidden",
+     "disallow", "disallows", "disallowed", "prohibit", "prohibits", "prohibited", "refuse",
+     "refuses", "refused", "deny", "denies", "denied", "exclude", "excludes", "excluded"}
+)
+REFUSED_THINGS = frozenset(
+    {"statement", "statements", "query", "queries", "command", "commands", "keyword", "keywords",
+     "write", "writes", "operation", "operations", "request", "requests", "method", "methods",
+     "verb", "verbs", "sql", "clause", "clauses", "call", "calls"}
+)
+REFUSAL_REACH = 3
+REFUSAL_WINDOW = 12
+# Later in the clause: "... (INSERT/UPDATE/DELETE) statements are rejected", "DROP and TRUNCATE
+# are not allowed".
+REFUSED_AFTER = re.compile(
+    r"\b(?:are|is|will be|get) (?:always )?(?:rejected|refused|blocked|forbidden|disallowed"
+    r"|prohibited|denied|not allowed|not permitted|not supported|never run|never executed)\b"
+)
 # Adjectives far more often than actions in prose ("an empty list", "a clear summary").
 MENTION_IGNORED = frozenset({"clear", "empty"})
 
@@ -100,6 +121,10 @@ MEMO_SIZE = 1 << 16
 """Names and sentences whose evidence one lexicon remembers: catalogs repeat them endlessly."""
 
 
+_Mentioned = tuple[tuple[str | None, tuple[tuple[str, str, Verb], ...]], ...]
+"""Per clause of a sentence: the other tool it points to, and its destructive verbs."""
+
+
 class _Memo:
     """What one lexicon has already said about a name's words and about sentences."""
 
@@ -109,7 +134,7 @@ class _Memo:
         self.lexicon = lexicon
         self.names: dict[tuple[str, ...], tuple[tuple[Evidence, ...], tuple[str, ...]]] = {}
         self.leads: dict[str, Verb | None] = {}
-        self.mentions: dict[str, tuple[tuple[str, str, Verb], ...]] = {}
+        self.mentions: dict[str, _Mentioned] = {}
         self.said: dict[tuple[str, str, str, float], Evidence] = {}
 
 
@@ -249,8 +274,9 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
             later[verb.access] = later.get(verb.access, 0) + 1
         counted.add(verb.word)
         evidence.append(_said(memo, verb, where, verb.word, factor))
-    evidence.extend(_phrases(features.description, lexicon))
-    evidence.extend(_mentions(features.sentences, counted, memo))
+    own = own_names(features)
+    evidence.extend(_phrases(features.description, lexicon, own))
+    evidence.extend(_mentions(features.sentences, counted, memo, own))
     return evidence, actions
 
 
@@ -309,64 +335,108 @@ def _any_phrase(phrases: tuple[Phrase, ...]) -> _AnyPhrase:
     return cached
 
 
-def _phrases(description: str, lexicon: Lexicon) -> Iterator[Evidence]:
+def _phrases(description: str, lexicon: Lexicon, own: frozenset[str]) -> Iterator[Evidence]:
     if not _any_phrase(lexicon.phrases).search(description):
         return
     for phrase in lexicon.phrases:
         for match in phrase.regex.finditer(description):
             if negated(text_words(description[: match.start()])):
                 continue
-            if _points_elsewhere(description, match.start(), match.end()):
+            if _points_elsewhere(description, match.start(), match.end(), own):
                 continue
             reason = f"description says '{phrase.says}' → {phrase.access.value}"
             yield Evidence(phrase.access, (), phrase.weight, reason)
             break
 
 
-_SENTENCE_BREAK = re.compile(r"[.!?;](?:\s|$)|\n")
+# The end of a clause: a stop or semicolon, or a line break that starts a new line of its own (a
+# blank line, a bullet, a capital); a bare line break inside wrapped text does not end one.
+_SENTENCE_BREAK = re.compile(r"[.!?;](?:\s|$)|\n(?=[ \t]*(?:[-*•][ \t]|\d+[.)][ \t]|[A-Z]|\n|$))")
+# Another tool's name as prose writes it: snake_case or camelCase, in quotes or backticks or not.
+_TOOL_NAME = (
+    r"[`'\"]*([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+)[`'\"]*"
+)
 # A clause that sends the reader to another tool: "To inspect cells without changing anything,
-# use godot_gridmap_read", "For a dry run, call plan_changes", "... use list_items instead".
+# use godot_gridmap_read", "For a dry run, call plan_changes", "Use ``mikrotik_ssh`` for write
+# commands", "... use list_items instead".
 _OTHER_TOOL = re.compile(
-    r"^\W*(?:to|for|if you)\b.*\b(?:use|call|try)\s+(?:the\s+)?[`'\"]?[a-z]+(?:_[a-z0-9]+)+"
-    r"|\b(?:use|call|try)\s+(?:the\s+)?[`'\"]?[a-z]+(?:_[a-z0-9]+)+[`'\"]?\s+instead\b",
-    re.IGNORECASE,
+    r"^\W*(?i:to|for|if you)\b.*\b(?i:use|call|try)\s+(?i:the\s+)?" + _TOOL_NAME
+    + r"|^\W*(?i:use|call|try|see|prefer)\s+(?i:the\s+)?" + _TOOL_NAME
+    + r"(?:\s+(?i:tool))?\s+(?i:for|to|when|if|instead|with|on)\b"
+    + r"|\b(?i:use|call|try)\s+(?i:the\s+)?" + _TOOL_NAME + r"\s+(?i:instead)\b"
 )
 
 
-def _points_elsewhere(description: str, start: int, end: int) -> bool:
-    """Is the sentence around `description[start:end]` about another tool ("To inspect cells
+def pointed_tool(clause: str) -> str | None:
+    """The other tool a clause sends the reader to ("To delete it, use remove_item"), if any: what
+    the clause says is what that tool does. The caller rules out names of the tool's own
+    parameters ("Use dry_run to preview the deletes")."""
+    found = _OTHER_TOOL.search(clause)
+    return next((name for name in found.groups() if name), None) if found else None
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence cut into clauses: at semicolons as well as stops, and at line breaks that
+    start a line of their own (`_SENTENCE_BREAK`)."""
+    return [part for part in _SENTENCE_BREAK.split(sentence) if part and not part.isspace()]
+
+
+def own_names(features: ToolFeatures) -> frozenset[str]:
+    """The tool's parameter names as prose may write them (`dryRun`, `dry_run`), lowercased."""
+    return frozenset(name for param in features.params for name in (param.name.lower(), param.joined))
+
+
+def elsewhere(pointed: str | None, own: frozenset[str]) -> bool:
+    """Does a clause that `pointed_tool` read point at another tool, not at a parameter of ours?"""
+    return pointed is not None and pointed.lower() not in own
+
+
+def _points_elsewhere(description: str, start: int, end: int, own: frozenset[str]) -> bool:
+    """Is the clause around `description[start:end]` about another tool ("To inspect cells
     without changing anything, use godot_gridmap_read")? Its phrase says what that tool does."""
     before = max((found.end() for found in _SENTENCE_BREAK.finditer(description, 0, start)), default=0)
     after = _SENTENCE_BREAK.search(description, end)
     sentence = description[before : after.start() if after else len(description)]
-    return _OTHER_TOOL.search(sentence) is not None
+    return elsewhere(pointed_tool(sentence), own)
 
 
-def _mentions(sentences: Iterable[str], counted: set[str], memo: _Memo) -> Iterator[Evidence]:
+def _mentions(
+    sentences: Iterable[str], counted: set[str], memo: _Memo, own: frozenset[str]
+) -> Iterator[Evidence]:
     factor = memo.lexicon.source_weights["description_mention"]
     seen = set(counted)
     for sentence in sentences:
         found = memo.mentions.get(sentence)
         if found is None:
             found = _bounded(memo.mentions)[sentence] = _destructive_words(sentence, memo.lexicon)
-        for base, word, verb in found:
-            if base in seen:
+        for pointed, words in found:
+            if elsewhere(pointed, own):
+                continue  # "To delete it, use remove_item": what another tool does
+            for base, word, verb in words:
+                if base in seen:
+                    continue
+                seen.add(base)
+                yield _said(memo, verb, "mention", word, factor)
+
+
+def _destructive_words(sentence: str, lexicon: Lexicon) -> _Mentioned:
+    """Per clause, the tool it points to (`pointed_tool`) and the (base form, word, verb) of
+    every destructive verb in it that is neither negated nor refused, in order."""
+    found: list[tuple[str | None, tuple[tuple[str, str, Verb], ...]]] = []
+    for clause in clauses(sentence):
+        words = text_words(clause)
+        verbs: list[tuple[str, str, Verb]] = []
+        for index, word in enumerate(words):
+            base = lexicon.inflections.get(word)
+            if base is None or base in MENTION_IGNORED:
                 continue
-            seen.add(base)
-            yield _said(memo, verb, "mention", word, factor)
-
-
-def _destructive_words(sentence: str, lexicon: Lexicon) -> tuple[tuple[str, str, Verb], ...]:
-    """(base form, word, verb) of every non-negated destructive verb in a sentence, in order."""
-    words = text_words(sentence)
-    found: list[tuple[str, str, Verb]] = []
-    for index, word in enumerate(words):
-        base = lexicon.inflections.get(word)
-        if base is None or base in MENTION_IGNORED:
-            continue
-        verb = lexicon.verbs[base]
-        if verb.access is Access.DESTRUCTIVE and not negated(words[:index]):
-            found.append((base, word, verb))
+            verb = lexicon.verbs[base]
+            if verb.access is Access.DESTRUCTIVE and not (
+                negated(words[:index]) or refused(words[:index], words[index + 1 :])
+            ):
+                verbs.append((base, word, verb))
+        if verbs:
+            found.append((pointed_tool(clause), tuple(verbs)))
     return tuple(found)
 
 
@@ -378,6 +448,20 @@ def _said(memo: _Memo, verb: Verb, where: str, word: str, factor: float) -> Evid
         what = f"description mentions '{word}'" if where == "mention" else f"{where} verb '{word}'"
         found = _bounded(memo.said)[key] = _verb_evidence(verb, what, factor)
     return found
+
+
+def refused(before: Sequence[str], after: Sequence[str]) -> bool:
+    """Are words of a clause ones it refuses: shortly after a refusal or `non-` word that names
+    statements or commands ("rejects non-SELECT statements (INSERT/UPDATE)", "Rejects ...,
+    transaction control (BEGIN/COMMIT/ROLLBACK)"), or followed by "are rejected" or "are not
+    allowed" later in the clause?"""
+    near = before[-REFUSAL_WINDOW:]
+    for index, word in enumerate(near):
+        if (word in REFUSALS or word.startswith("non-")) and not REFUSED_THINGS.isdisjoint(
+            near[index + 1 : index + 1 + REFUSAL_REACH]
+        ):
+            return True
+    return REFUSED_AFTER.search(" ".join(after)) is not None
 
 
 def negated(before: Sequence[str]) -> bool:

@@ -21,6 +21,13 @@ as an identifier (`run_python`, `removePackage`) is read like a tool name of its
 identifier of a line labelled as actions ("Modifying actions: play, add_tag, remove_tag",
 "JOINTS: add_joint, remove_joint") or made of identifiers only. Elsewhere in prose an identifier
 counts as its first word, since prose names parameters that way too (`remove_label_ids`).
+
+Lists that are not this tool's offer are skipped too: a clause that sends the reader to another
+tool ("Use ``ssh_admin`` for remove/reset/reboot", "To erase tiles, use tile_edit instead"; a
+parameter of the tool named that way is not another tool), statements a console refuses
+("Rejects non-SELECT statements (INSERT/UPDATE/DELETE)", "... are rejected"), blocks headed as
+the output or as related tools ("WHAT THE OUTPUT SHOWS:", "RELATED TOOLS:", "Returns:"), and
+other tools named as where output goes ("can be passed to format_text or delete_text").
 """
 
 from __future__ import annotations
@@ -30,8 +37,20 @@ from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
 from catalog.records import Access
-from classifier.evidence import Evidence, identifier_action, negated, severity, targets, value_verb
-from classifier.features import ToolFeatures, name_words
+from classifier.evidence import (
+    Evidence,
+    clauses,
+    elsewhere,
+    identifier_action,
+    negated,
+    own_names,
+    pointed_tool,
+    refused,
+    severity,
+    targets,
+    value_verb,
+)
+from classifier.features import ToolFeatures, name_words, sentences
 from classifier.lexicon import Lexicon, Verb
 
 # An action named as an identifier ("createTable", "delete_rows") in prose stands for its first
@@ -48,6 +67,22 @@ _DESCRIBES_OUTPUT = re.compile(
     r"\W*(?:each|every)\s+(?:\w+\s+){1,3}(?:has|have|contains|includes)\b"
     r"|\W*(?:returns|the response|the result|the output|results?|responses?)\s+(?:\w+\s+){0,2}"
     r"(?:includes?|contains?|lists?|has|have|with)\b",
+    re.IGNORECASE,
+)
+# A header over what the tool returns or over other tools ("WHAT THE OUTPUT SHOWS:", "Returns:",
+# "RELATED TOOLS:", "See also:"), and the block it heads, up to a blank line or the end.
+_ASIDE_HEADER = re.compile(
+    r"^[ \t]*(?:[*#]+[ \t]*)?(?:[A-Za-z]+[ \t]+){0,3}"
+    r"(?:output|outputs|returns|response|responses|result|results|fields|related(?:[ \t]+tools)?"
+    r"|see[ \t]+also|other[ \t]+tools)\b[^:\n]{0,30}:[ \t]*(?:[*]+[ \t]*)?$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ASIDE_BLOCK = re.compile(_ASIDE_HEADER.pattern + r"(?:\n[ \t]*\S.*)*", re.IGNORECASE | re.MULTILINE)
+# Tools named as where something goes ("passed straight to format_text or delete_text"): a list
+# of identifiers after a preposition names other tools, not actions this one offers.
+_PASSED_TO = re.compile(
+    r"\b(?:to|into|via|with|from|than)\s+(?:[`'\"]*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+[`'\"]*"
+    r"(?:\s*(?:,|/|\bor\b|\band\b)\s*)*)+",
     re.IGNORECASE,
 )
 _LEAD_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")
@@ -107,7 +142,9 @@ _OFFER_NOUNS = frozenset(
 )
 _MIN_CHOICES = 2
 _MEMO_SIZE = 50_000
-_MEMO: dict[int, tuple[Lexicon, dict[str, tuple[Verb, ...]]]] = {}
+_Clauses = tuple[tuple[str | None, tuple[Verb, ...]], ...]
+"""Per clause of a sentence: the other tool it points to, and the verbs it lists."""
+_MEMO: dict[int, tuple[Lexicon, dict[str, _Clauses]]] = {}
 # Removal verbs that as often detach as delete ("add or remove labels" edits a message): in a list
 # they are not counted, and the ordinary name and mention evidence speaks for them.
 _DETACHING = frozenset({"remove", "detach", "unlink"})
@@ -163,21 +200,29 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
             if len(verbs) >= _MIN_CHOICES:
                 closed = param.joined not in _FREE_FORM and not _EXAMPLES.search(param.description)
                 yield f"parameter '{param.name}'", verbs, closed
-    named = _BULLET.findall(features.description) + action_lines(features.description)
-    if "=" in features.description or ":" in features.description:
-        named += _ASSIGNED.findall(_CALL.sub(" ", features.description))
+    description = features.description
+    sentence_list: Sequence[str] = features.sentences
+    if _ASIDE_HEADER.search(description):
+        # What the tool returns and the related tools it names are not what it offers.
+        description = _ASIDE_BLOCK.sub("\n\n", description)
+        sentence_list = sentences(description)
+    named = _BULLET.findall(description) + action_lines(description)
+    if "=" in description or ":" in description:
+        named += _ASSIGNED.findall(_CALL.sub(" ", description))
     bullets = _verbs_of(list(dict.fromkeys(named)), lexicon)
     if len(bullets) >= _MIN_CHOICES:
         yield "the description", bullets, False
     memo = _sentence_memo(lexicon)
-    for sentence in features.sentences:
+    own = own_names(features)
+    for sentence in sentence_list:
         listed = memo.get(sentence)
         if listed is None:
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()  # cheaper than an LRU and as good: it fills again at once
-            listed = memo[sentence] = _sentence_verbs(sentence, lexicon)
-        if listed:
-            yield "the description", list(listed), False
+            listed = memo[sentence] = _clause_verbs(sentence, lexicon)
+        for pointed, clause_verbs in listed:
+            if not elsewhere(pointed, own):  # "Use ``ssh_admin`` for reboot/shutdown": another tool's
+                yield "the description", list(clause_verbs), False
 
 
 def action_lines(description: str) -> list[str]:
@@ -195,8 +240,20 @@ def action_lines(description: str) -> list[str]:
     return names
 
 
-def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
+def _clause_verbs(sentence: str, lexicon: Lexicon) -> _Clauses:
+    """The listed verbs of each clause of a sentence that lists any, with the tool it points to."""
     # A list of choices needs a comma, a slash or "or": most sentences are ruled out at once.
+    if "," not in sentence and "/" not in sentence and " or " not in sentence.lower():
+        return ()
+    found = []
+    for clause in clauses(sentence):
+        verbs = _sentence_verbs(clause, lexicon)
+        if verbs:
+            found.append((pointed_tool(clause), verbs))
+    return tuple(found)
+
+
+def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
     if "," not in sentence and "/" not in sentence and " or " not in sentence.lower():
         return ()
     if _DESCRIBES_OUTPUT.match(sentence):
@@ -204,6 +261,8 @@ def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
     if _is_action_list(sentence):
         snake = _IDENTIFIER_WHOLE.sub(lambda found: "_".join(name_words(found.group())), sentence)
         return tuple(_listed_verbs(snake.lower(), lexicon, whole=True))
+    # "can be passed to format_text or delete_text": other tools the output goes to
+    sentence = _PASSED_TO.sub(" ~ ", sentence)
     return tuple(_listed_verbs(_IDENTIFIER.sub(r"\1", sentence).lower(), lexicon))
 
 
@@ -217,7 +276,7 @@ def _is_action_list(sentence: str) -> bool:
     return _IDENTIFIER.search(body) is not None and _ONLY_IDENTIFIERS.fullmatch(body) is not None
 
 
-def _sentence_memo(lexicon: Lexicon) -> dict[str, tuple[Verb, ...]]:
+def _sentence_memo(lexicon: Lexicon) -> dict[str, _Clauses]:
     """Listed verbs by sentence, per lexicon: descriptions recur across servers and versions."""
     found = _MEMO.get(id(lexicon))
     if found is None or found[0] is not lexicon:
@@ -288,7 +347,7 @@ def _is_list(
     if len(run) < _MIN_CHOICES:
         return False
     before = [token for token in tokens[:start] if token not in _JOINERS]
-    if negated(before):
+    if negated(before) or refused(before, tokens[end:]):
         return False
     if _after_article(tokens, start, lexicon) and (
         end >= len(tokens) or tokens[end] not in _OFFER_NOUNS
