@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 3804
+    assert len(reviewed) == len(weak) == 4114
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -77,18 +77,18 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (3804, 3306, 129)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (4114, 3587, 143)
     assert stats["disagree"] == {
         "read→write": 8,
         "read→destructive": 3,
-        "write→read": 13,
-        "write→destructive": 19,
+        "write→read": 14,
+        "write→destructive": 28,
         "destructive→read": 13,
-        "destructive→write": 442,
+        "destructive→write": 461,
     }
-    assert stats["access"] == Counter({"read": 2128, "write": 1219, "destructive": 457})
-    assert stats["capabilities"]["filesystem"] == 182
-    assert stats["capabilities"]["executes-code"] == 54
+    assert stats["access"] == Counter({"read": 2285, "write": 1320, "destructive": 509})
+    assert stats["capabilities"]["filesystem"] == 190
+    assert stats["capabilities"]["executes-code"] == 57
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -160,10 +160,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:3263")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:3544")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 457
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 509
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -290,6 +290,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 3306 |\n| read→write | 8 |\n| read→destructive | 3 |\n| write→read | 13 |\n" in printed
-    assert "| write→destructive | 19 |\n| destructive→read | 13 |\n| destructive→write | 442 |\n| **all** | 3804 |\n" in printed
-    assert "| of which marked ambiguous | 129 |" in printed
+    assert "| agree | 3587 |\n| read→write | 8 |\n| read→destructive | 3 |\n| write→read | 14 |\n" in printed
+    assert "| write→destructive | 28 |\n| destructive→read | 13 |\n| destructive→write | 461 |\n| **all** | 4114 |\n" in printed
+    assert "| of which marked ambiguous | 143 |" in printed
