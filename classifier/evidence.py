@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 14
+EVIDENCE_VERSION = 15
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -274,9 +274,8 @@ def text_evidence(features: ToolFeatures, lexicon: Lexicon) -> tuple[list[Eviden
             later[verb.access] = later.get(verb.access, 0) + 1
         counted.add(verb.word)
         evidence.append(_said(memo, verb, where, verb.word, factor))
-    own = own_names(features)
-    evidence.extend(_phrases(features.description, lexicon, own))
-    evidence.extend(_mentions(features.sentences, counted, memo, own))
+    evidence.extend(_phrases(features, lexicon))
+    evidence.extend(_mentions(features, counted, memo))
     return evidence, actions
 
 
@@ -335,14 +334,15 @@ def _any_phrase(phrases: tuple[Phrase, ...]) -> _AnyPhrase:
     return cached
 
 
-def _phrases(description: str, lexicon: Lexicon, own: frozenset[str]) -> Iterator[Evidence]:
+def _phrases(features: ToolFeatures, lexicon: Lexicon) -> Iterator[Evidence]:
+    description = features.description
     if not _any_phrase(lexicon.phrases).search(description):
         return
     for phrase in lexicon.phrases:
         for match in phrase.regex.finditer(description):
             if negated(text_words(description[: match.start()])):
                 continue
-            if _points_elsewhere(description, match.start(), match.end(), own):
+            if _points_elsewhere(features, match.start(), match.end()):
                 continue
             reason = f"description says '{phrase.says}' → {phrase.access.value}"
             yield Evidence(phrase.access, (), phrase.weight, reason)
@@ -381,36 +381,34 @@ def clauses(sentence: str) -> list[str]:
     return [part for part in _SENTENCE_BREAK.split(sentence) if part and not part.isspace()]
 
 
-def own_names(features: ToolFeatures) -> frozenset[str]:
-    """The tool's parameter names as prose may write them (`dryRun`, `dry_run`), lowercased."""
-    return frozenset(name for param in features.params for name in (param.name.lower(), param.joined))
+def elsewhere(pointed: str | None, features: ToolFeatures) -> bool:
+    """Does a clause that `pointed_tool` read point at another tool, not at a parameter of this
+    one (as prose may write it: `dryRun`, `dry_run`)?"""
+    if pointed is None:
+        return False
+    name = pointed.lower()
+    return not any(name in (param.name.lower(), param.joined) for param in features.params)
 
 
-def elsewhere(pointed: str | None, own: frozenset[str]) -> bool:
-    """Does a clause that `pointed_tool` read point at another tool, not at a parameter of ours?"""
-    return pointed is not None and pointed.lower() not in own
-
-
-def _points_elsewhere(description: str, start: int, end: int, own: frozenset[str]) -> bool:
+def _points_elsewhere(features: ToolFeatures, start: int, end: int) -> bool:
     """Is the clause around `description[start:end]` about another tool ("To inspect cells
     without changing anything, use godot_gridmap_read")? Its phrase says what that tool does."""
+    description = features.description
     before = max((found.end() for found in _SENTENCE_BREAK.finditer(description, 0, start)), default=0)
     after = _SENTENCE_BREAK.search(description, end)
     sentence = description[before : after.start() if after else len(description)]
-    return elsewhere(pointed_tool(sentence), own)
+    return elsewhere(pointed_tool(sentence), features)
 
 
-def _mentions(
-    sentences: Iterable[str], counted: set[str], memo: _Memo, own: frozenset[str]
-) -> Iterator[Evidence]:
+def _mentions(features: ToolFeatures, counted: set[str], memo: _Memo) -> Iterator[Evidence]:
     factor = memo.lexicon.source_weights["description_mention"]
     seen = set(counted)
-    for sentence in sentences:
+    for sentence in features.sentences:
         found = memo.mentions.get(sentence)
         if found is None:
             found = _bounded(memo.mentions)[sentence] = _destructive_words(sentence, memo.lexicon)
         for pointed, words in found:
-            if elsewhere(pointed, own):
+            if elsewhere(pointed, features):
                 continue  # "To delete it, use remove_item": what another tool does
             for base, word, verb in words:
                 if base in seen:
@@ -423,6 +421,8 @@ def _destructive_words(sentence: str, lexicon: Lexicon) -> _Mentioned:
     """Per clause, the tool it points to (`pointed_tool`) and the (base form, word, verb) of
     every destructive verb in it that is neither negated nor refused, in order."""
     found: list[tuple[str | None, tuple[tuple[str, str, Verb], ...]]] = []
+    if not any(_is_destructive(word, lexicon) for word in text_words(sentence)):
+        return ()  # most sentences: no need to cut them into clauses
     for clause in clauses(sentence):
         words = text_words(clause)
         verbs: list[tuple[str, str, Verb]] = []
@@ -438,6 +438,11 @@ def _destructive_words(sentence: str, lexicon: Lexicon) -> _Mentioned:
         if verbs:
             found.append((pointed_tool(clause), tuple(verbs)))
     return tuple(found)
+
+
+def _is_destructive(word: str, lexicon: Lexicon) -> bool:
+    base = lexicon.inflections.get(word)
+    return base is not None and lexicon.verbs[base].access is Access.DESTRUCTIVE
 
 
 def _said(memo: _Memo, verb: Verb, where: str, word: str, factor: float) -> Evidence:
@@ -496,6 +501,20 @@ def action_param_evidence(
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 """Where a camelCase identifier's next word starts: `deleteRows` is "delete Rows"."""
+
+
+def flag_evidence(features: ToolFeatures, lexicon: Lexicon) -> list[Evidence]:
+    """A boolean flag whose description starts with a deleting verb (`rules.toml [flag_params]`,
+    "prune: Delete resources no longer in Git"): the deletion it reaches, once per tool."""
+    for param in features.params:
+        if param.type != "boolean" or not param.description:
+            continue
+        words = text_words(param.description[:80])
+        base = lexicon.inflections.get(words[0]) if words else None
+        if base in lexicon.flag_verbs:
+            reason = f"flag '{param.name}' says '{words[0]}' → destructive"
+            return [Evidence(Access.DESTRUCTIVE, (), lexicon.flag_weight, reason)]
+    return []
 
 
 def value_verb(

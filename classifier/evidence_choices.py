@@ -43,7 +43,6 @@ from classifier.evidence import (
     elsewhere,
     identifier_action,
     negated,
-    own_names,
     pointed_tool,
     refused,
     severity,
@@ -202,7 +201,7 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
                 yield f"parameter '{param.name}'", verbs, closed
     description = features.description
     sentence_list: Sequence[str] = features.sentences
-    if _ASIDE_HEADER.search(description):
+    if "\n" in description and ":" in description and _ASIDE_HEADER.search(description):
         # What the tool returns and the related tools it names are not what it offers.
         description = _ASIDE_BLOCK.sub("\n\n", description)
         sentence_list = sentences(description)
@@ -213,7 +212,6 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
     if len(bullets) >= _MIN_CHOICES:
         yield "the description", bullets, False
     memo = _sentence_memo(lexicon)
-    own = own_names(features)
     for sentence in sentence_list:
         listed = memo.get(sentence)
         if listed is None:
@@ -221,7 +219,7 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
                 memo.clear()  # cheaper than an LRU and as good: it fills again at once
             listed = memo[sentence] = _clause_verbs(sentence, lexicon)
         for pointed, clause_verbs in listed:
-            if not elsewhere(pointed, own):  # "Use ``ssh_admin`` for reboot/shutdown": another tool's
+            if not elsewhere(pointed, features):  # "Use ``ssh_admin`` for reboot/shutdown": another tool's
                 yield "the description", list(clause_verbs), False
 
 
@@ -262,7 +260,8 @@ def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
         snake = _IDENTIFIER_WHOLE.sub(lambda found: "_".join(name_words(found.group())), sentence)
         return tuple(_listed_verbs(snake.lower(), lexicon, whole=True))
     # "can be passed to format_text or delete_text": other tools the output goes to
-    sentence = _PASSED_TO.sub(" ~ ", sentence)
+    if "_" in sentence:
+        sentence = _PASSED_TO.sub(" ~ ", sentence)
     return tuple(_listed_verbs(_IDENTIFIER.sub(r"\1", sentence).lower(), lexicon))
 
 

@@ -1,4 +1,5 @@
-"""Descriptions in Chinese, Japanese or Korean read through a glossary into the lexicons' English.
+"""Descriptions in Chinese, Japanese, Korean or Russian read through a glossary into the lexicons'
+English.
 
 The rules read English words. A description written in a script without spaces gives them
 nothing, so a Chinese "manage" tool that lists 删除 (delete) among its actions came out a plain
@@ -7,12 +8,17 @@ those languages to English; `translate` puts the English in place, with spaces a
 full-width punctuation into ASCII and conjunctions into "and"/"or", drops the objects of the
 verbs it translated and puts a placeholder for other words it does not know. Text without
 characters of these scripts is returned as it is.
+
+Russian is written with spaces but inflects its words ("удалить", "удаляет", "удаление": delete,
+deletes, deletion), so its words are read by their beginnings (`Stems`): the longest known
+beginning gives the English, a listed noun that starts like a verb ("снимок", snapshot, starts
+like "снимать", remove) stays unknown, and every unknown word becomes the placeholder.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from catalog.errors import ClassifierError
@@ -42,6 +48,11 @@ _PUNCTUATION = str.maketrans(
         "　": " ",
     }
 )
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
+_RUSSIAN_PUNCTUATION = str.maketrans({"«": '"', "»": '"', "„": '"', "“": '"'})
+_REPEATED_PLACEHOLDER = re.compile(r"~(?:[ \t]+~)+")
+_SPACE_BEFORE_MARK = re.compile(r"[ \t]+([.,;:!?)])")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 """Kana, ideographs and Hangul syllables: the letters of the words the glossary may not know."""
 _CLAUSE_END = ',.;:()!?[]"\n'
@@ -55,6 +66,36 @@ word (so it breaks a run of actions) and the word readers skip."""
 
 
 @dataclass(frozen=True, slots=True)
+class Stems:
+    """Russian: whole words and phrases, word beginnings, and nouns that only start like a verb."""
+
+    words: Mapping[str, str]
+    """Whole words and phrases (negations, conjunctions, "только для чтения"), matched first."""
+    stems: Mapping[str, str]
+    """Word beginnings -> English; the longest one a word starts with counts."""
+    nouns: tuple[str, ...]
+    """Beginnings of words that stay unknown although a shorter stem is a verb's."""
+    words_regex: re.Pattern[str]
+    stems_regex: re.Pattern[str]
+    nouns_regex: re.Pattern[str] | None
+
+    def translate(self, text: str) -> str:
+        """Every Russian word of `text` in English, or the placeholder when it is not known."""
+        text = text.translate(_RUSSIAN_PUNCTUATION)
+        text = self.words_regex.sub(lambda found: f" {self.words[found.group(1).lower()]} ", text)
+        text = _CYRILLIC_WORD.sub(self._word, text)
+        text = _SPACE_BEFORE_MARK.sub(r"\1", _REPEATED_PLACEHOLDER.sub(_PLACEHOLDER, text))
+        return _SPACES.sub(" ", text).strip()
+
+    def _word(self, found: re.Match[str]) -> str:
+        word = found.group().lower()
+        if self.nouns_regex is not None and self.nouns_regex.match(word):
+            return _PLACEHOLDER
+        stem = self.stems_regex.match(word)
+        return self.stems[stem.group()] if stem else _PLACEHOLDER
+
+
+@dataclass(frozen=True, slots=True)
 class Glossary:
     """Foreign terms -> English, compiled into one alternation (longest term first)."""
 
@@ -65,10 +106,11 @@ class Glossary:
     negation_prefixes: Mapping[str, str]
     conjunctions: Mapping[str, str]
     regex: re.Pattern[str]
+    russian: Stems
 
     def translate(self, text: str) -> str:
         """`text` with every glossary term in English; `text` itself when it holds no character of
-        these scripts.
+        these scripts. Russian words are read first (`Stems`), then Chinese, Japanese and Korean.
 
         Chinese and Japanese put an action's object right after its verb, with no space:
         "上传文件、删除文件" is "upload files, delete files". So the words after a translated
@@ -78,7 +120,11 @@ class Glossary:
         Foreign words that follow no verb become one placeholder each, so they still part
         what they stood between. A conjunction becomes "and" or "or".
         """
-        if not text or text.isascii() or _SCRIPTS.search(text) is None:
+        if not text or text.isascii():
+            return text
+        if _CYRILLIC.search(text) is not None:
+            text = self.russian.translate(text)
+        if _SCRIPTS.search(text) is None:
             return text
         text = text.translate(_PUNCTUATION)
         out: list[str] = []
@@ -144,10 +190,42 @@ def glossary_of(table: Mapping[str, object]) -> Glossary:
         phrases=phrases,
         negation_prefixes=prefixes,
         conjunctions=conjunctions,
+        russian=_stems_of(table),
         # A term (a one-character negation right before it belongs to it), else a conjunction,
         # else one letter of a word the glossary does not know.
         regex=re.compile(f"({negations})?({words})|({joins})|([{_CJK}])"),
     )
+
+
+def _stems_of(table: Mapping[str, object]) -> Stems:
+    words = _pairs(table, "russian_words")
+    stems = _pairs(table, "russian_stems")
+    nouns_table = table.get("russian_nouns")
+    nouns = nouns_table.get("beginnings") if isinstance(nouns_table, Mapping) else None
+    if not isinstance(nouns, list) or not all(isinstance(noun, str) and noun for noun in nouns):
+        raise ClassifierError("glossary.toml: [russian_nouns] needs `beginnings`, a list of words")
+    for key, terms in (("russian_words", words), ("russian_stems", stems), ("russian_nouns", nouns)):
+        for term in terms:
+            if term != term.lower() or not all(_CYRILLIC.match(part) for part in term.replace(" ", "")):
+                raise ClassifierError(
+                    f"glossary.toml [{key}]: {term!r} must be lowercase Cyrillic letters"
+                )
+    return Stems(
+        words=words,
+        stems=stems,
+        nouns=tuple(nouns),
+        # whole words only: not followed or preceded by another Cyrillic letter
+        words_regex=re.compile(
+            rf"(?<![\u0400-\u04ff])({_alternation(words)})(?![\u0400-\u04ff])", re.IGNORECASE
+        ),
+        stems_regex=re.compile(_alternation(stems)),
+        nouns_regex=re.compile(_alternation(nouns)) if nouns else None,
+    )
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    """One regex alternation of `terms`, the longest first (so it wins where two start alike)."""
+    return "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True))
 
 
 def _pairs(table: Mapping[str, object], key: str) -> dict[str, str]:

@@ -88,6 +88,9 @@ class Lexicon:
     rules: tuple[Rule, ...]
     action_params: frozenset[str]
     action_param_weight: float
+    flag_verbs: frozenset[str]
+    """Verbs that, leading a boolean parameter's description, make that flag reach a deletion."""
+    flag_weight: float
     capability_threshold: float
     glossary: Glossary
     """Chinese, Japanese and Korean terms read as English (`Glossary.translate`)."""
@@ -111,6 +114,11 @@ def load_lexicon(directory: Path) -> Lexicon:
     patterns = _patterns(tables["patterns.toml"])
     rules_table = tables["rules.toml"]
     action_params = _table(rules_table, "action_params", "rules.toml")
+    flag_params = _table(rules_table, "flag_params", "rules.toml")
+    flag_verbs = frozenset(_strings(flag_params, "verbs", "rules.toml [flag_params]"))
+    unknown = sorted(verb for verb in flag_verbs if verb not in verbs)
+    if unknown:
+        raise ClassifierError(f"rules.toml [flag_params]: {unknown[0]!r} is not a verb in verbs.toml")
     return Lexicon(
         verbs=verbs,
         noun_like=frozenset(_strings(tables["verbs.toml"], "noun_like", "verbs.toml")),
@@ -125,6 +133,8 @@ def load_lexicon(directory: Path) -> Lexicon:
         rules=tuple(_rule(item) for item in _list(rules_table, "rule", "rules.toml")),
         action_params=frozenset(_strings(action_params, "names", "rules.toml [action_params]")),
         action_param_weight=_number(action_params, "weight", "rules.toml [action_params]"),
+        flag_verbs=flag_verbs,
+        flag_weight=_number(flag_params, "weight", "rules.toml [flag_params]"),
         capability_threshold=_number(rules_table, "capability_threshold", "rules.toml"),
         glossary=glossary_of(tables["glossary.toml"]),
     )

@@ -17,6 +17,7 @@ from classifier.evidence import (
     EVIDENCE_VERSION,
     Evidence,
     action_param_evidence,
+    flag_evidence,
     is_action,
     name_evidence,
     text_evidence,
@@ -149,6 +150,7 @@ class RulesClassifier(Classifier):
         ):
             evidence += gathered
             actions += found
+        evidence += flag_evidence(features, self.lexicon)
         evidence += rule_evidence(features, actions, self.lexicon, None)
         evidence += hint_evidence(features.hints)
         return evidence, actions

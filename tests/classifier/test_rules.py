@@ -52,6 +52,19 @@ def tool(
     )
 
 
+def evidence_reasons(
+    name: str, description: str, params: dict[str, object] | None = None
+) -> list[str]:
+    """The reasons of every piece of access evidence the rules find for a tool."""
+    evidence, _ = CLASSIFIER.access_evidence(CLASSIFIER.features(tool(name, description, params)))
+    return [item.reason for item in evidence]
+
+
+def access_of(name: str, description: str, params: dict[str, object] | None = None) -> Access:
+    """The rules' access verdict for a tool."""
+    return CLASSIFIER.classify(tool(name, description, params)).access
+
+
 def record_of(case: Case) -> ToolRecord:
     return ToolRecord(
         server_key="github:acme/tools",

@@ -10,7 +10,8 @@ import pytest
 from catalog.records import Access
 from classifier.evidence import clauses, pointed_tool, refused
 from classifier.evidence_choices import choice_evidence
-from tests.classifier.test_rules import CLASSIFIER, tool
+from tests.classifier.test_rules import CLASSIFIER, access_of, tool
+from tests.classifier.test_rules import evidence_reasons as reasons
 
 LEXICON = CLASSIFIER.lexicon
 
@@ -20,15 +21,6 @@ def listed(description: str, params: dict[str, object] | None = None) -> list[st
     features = CLASSIFIER.features(tool("some_tool", description, params))
     evidence, _ = choice_evidence(features, LEXICON)
     return [item.reason for item in evidence]
-
-
-def reasons(name: str, description: str, params: dict[str, object] | None = None) -> list[str]:
-    evidence, _ = CLASSIFIER.access_evidence(CLASSIFIER.features(tool(name, description, params)))
-    return [item.reason for item in evidence]
-
-
-def access_of(name: str, description: str, params: dict[str, object] | None = None) -> Access:
-    return CLASSIFIER.classify(tool(name, description, params)).access
 
 
 # --- clauses about another tool ----------------------------------------------------------------
