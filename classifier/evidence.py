@@ -11,7 +11,7 @@ from catalog.records import Access, Capability
 from classifier.features import ToolFeatures, text_words
 from classifier.lexicon import Lexicon, Pattern, Phrase, Verb, first_char_guard
 
-EVIDENCE_VERSION = 15
+EVIDENCE_VERSION = 16
 """What the evidence code reads and how: bump it when a change there (not in a lexicon) changes
 verdicts, so stored verdicts are re-classified and a model trained on the old rule features is
 refused (it is part of `signals.lexicon_digest` and of the rules' version)."""
@@ -172,7 +172,7 @@ def _name_evidence(
     words: tuple[str, ...], lexicon: Lexicon
 ) -> tuple[tuple[Evidence, ...], tuple[str, ...]]:
     tokens = _tokens(words, lexicon)
-    chosen = _actions(tokens, words, lexicon.noun_like)
+    chosen = _actions(tokens, words, lexicon.noun_like, lexicon)
     chosen += [
         t for t in tokens if isinstance(t.entry, Pattern) and t.entry.anywhere and t not in chosen
     ]
@@ -201,6 +201,20 @@ def _tokens(words: Sequence[str], lexicon: Lexicon) -> list[_Token]:
     return tokens
 
 
+def _list_object_first(
+    tokens: list[_Token], words: Sequence[str], noun_like: frozenset[str], lexicon: Lexicon
+) -> bool:
+    """Does a name start with the noun "list" and end with the action done to it (`list_create`,
+    `list_delete`, `list_accounts_add`)? The last word must be a verb in its base form, one that
+    is no read and not a noun as often as a verb (`list_trash` lists the trash)."""
+    if len(words) < 2 or words[0] != "list" or len(tokens) < 2:
+        return False
+    last = tokens[-1]
+    if last.end != len(words) or not isinstance(last.entry, Verb) or words[-1] in noun_like:
+        return False
+    return words[-1] in lexicon.verbs and last.entry.access is not Access.READ
+
+
 def _compound_noun_at(words: Sequence[str], index: int, lexicon: Lexicon) -> int:
     """How many words of a compound noun ("app store") start at words[index]; 0 when none does."""
     nouns = lexicon.compound_nouns.get(words[index])
@@ -211,9 +225,13 @@ def _compound_noun_at(words: Sequence[str], index: int, lexicon: Lexicon) -> int
     return 0
 
 
-def _actions(tokens: list[_Token], words: Sequence[str], noun_like: frozenset[str]) -> list[_Token]:
+def _actions(
+    tokens: list[_Token], words: Sequence[str], noun_like: frozenset[str], lexicon: Lexicon
+) -> list[_Token]:
     if not tokens:
         return []
+    if _list_object_first(tokens, words, noun_like, lexicon):
+        return [tokens[-1]]  # `list_delete`, `list_accounts_add`: a list is the object
     if tokens[0].start != 0 or (
         words[0] in noun_like
         and any(t.start > 0 and " ".join(words[t.start : t.end]) not in noun_like for t in tokens)
@@ -478,6 +496,18 @@ def _verb_evidence(verb: Verb, what: str, factor: float) -> Evidence:
     return Evidence(verb.access, verb.capabilities, verb.weight * factor, reason)
 
 
+RULE_VERDICTS = frozenset(
+    {"accept", "allow", "deny", "reject", "drop", "permit", "block", "log", "pass", "alert"}
+)
+"""What a firewall or filter rule does with traffic: an `action` parameter whose values are all
+these ("accept", "drop", "reject") sets the rule being written, it is not the tool's action."""
+
+
+def rule_verdicts(values: Sequence[str]) -> bool:
+    """Are `values` (two or more) the verdicts of a firewall-like rule, not the tool's actions?"""
+    return len(values) >= 2 and all(value.lower() in RULE_VERDICTS for value in values)
+
+
 def action_param_evidence(
     features: ToolFeatures, lexicon: Lexicon
 ) -> tuple[list[Evidence], list[str]]:
@@ -485,7 +515,7 @@ def action_param_evidence(
     evidence: list[Evidence] = []
     actions: list[str] = []
     for param in features.params:
-        if param.joined not in lexicon.action_params or not param.enum:
+        if param.joined not in lexicon.action_params or not param.enum or rule_verdicts(param.enum):
             continue
         verbs = [verb for verb in (value_verb(value, lexicon) for value in param.enum) if verb]
         if not verbs:
@@ -548,7 +578,7 @@ def identifier_action(
     if not words:
         return None
     tokens = _tokens(words, lexicon)
-    chosen = _actions(tokens, words, lexicon.noun_like)
+    chosen = _actions(tokens, words, lexicon.noun_like, lexicon)
     if (
         chosen
         and chosen[0].start > 0

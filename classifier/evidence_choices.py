@@ -45,6 +45,7 @@ from classifier.evidence import (
     negated,
     pointed_tool,
     refused,
+    rule_verdicts,
     severity,
     targets,
     value_verb,
@@ -195,6 +196,8 @@ def _choices(features: ToolFeatures, lexicon: Lexicon) -> Iterator[tuple[str, li
             values = _QUOTED.findall(param.description)
             if "\n" in param.description:
                 values += _VALUE_LINE.findall(param.description)  # "clear_cell: Clear a cell"
+            if rule_verdicts(values):
+                continue  # "Action — 'accept', 'drop', or 'reject'": the rule's, not the tool's
             verbs = _verbs_of(values, lexicon)
             if len(verbs) >= _MIN_CHOICES:
                 closed = param.joined not in _FREE_FORM and not _EXAMPLES.search(param.description)

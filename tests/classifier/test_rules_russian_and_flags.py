@@ -179,3 +179,64 @@ def test_passwords_of_mailboxes_and_contacts(
     name: str, params: dict[str, object], access: Access
 ) -> None:
     assert access_of(name, "", params) is access
+
+
+# --- the fifteenth set's shapes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "access"),
+    [
+        # A name that starts with the noun "list" and ends with the action done to the list.
+        ("list_create", Access.WRITE),
+        ("list_delete", Access.DESTRUCTIVE),
+        ("list_accounts_add", Access.WRITE),
+        # A list of things, as ever: the last word is a noun, a form that is no base verb, or a
+        # noun as often as a verb.
+        ("list_trash", Access.READ),
+        ("list_updates", Access.READ),
+        ("list_deleted_items", Access.READ),
+        ("list_run_logs", Access.READ),
+        # "poll" can be the object too.
+        ("poll_vote", Access.WRITE),
+        ("poll_status", Access.READ),
+    ],
+)
+def test_names_whose_first_word_is_the_object(name: str, access: Access) -> None:
+    assert access_of(name, "") is access
+
+
+@pytest.mark.parametrize(
+    ("params", "access"),
+    [
+        # The verdict of the firewall rule being written, not the tool's action.
+        ({"action": {"type": "string", "enum": ["accept", "drop", "reject"]}}, Access.WRITE),
+        ({"action": {"type": "string", "description": 'Action — "accept", "drop", or "reject"'}}, Access.WRITE),
+        # An action parameter that offers a drop among the tool's own actions still counts.
+        ({"action": {"type": "string", "enum": ["create", "drop"]}}, Access.DESTRUCTIVE),
+    ],
+)
+def test_the_verdicts_of_a_firewall_rule_are_not_the_tools_actions(
+    params: dict[str, object], access: Access
+) -> None:
+    assert access_of("firewall_rule_manage", "Writes a firewall rule.", params) is access
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "access"),
+    [
+        ("status_favourite", "Favourite (like) a status.", Access.WRITE),
+        ("status_unbookmark", "Remove a bookmark from a status.", Access.WRITE),
+        ("remove_from_watchlist", "Remove a symbol from the user's watchlist.", Access.WRITE),
+        (
+            "cleanup_candidates",
+            "Suggest which artifacts could be deleted. READ-ONLY — never deletes anything.",
+            Access.READ,
+        ),
+        ("cleanup_artifacts", "Deletes the artifacts nobody pulled.", Access.DESTRUCTIVE),
+    ],
+)
+def test_social_actions_detaches_and_tools_that_change_nothing(
+    name: str, description: str, access: Access
+) -> None:
+    assert access_of(name, description) is access
