@@ -40,7 +40,7 @@ MAX_WHERE = 100
 """Longest `where` quoted in a message (parameter paths are cut shorter, see MAX_PATH)."""
 _FRAGMENT = re.compile(r"\{\{(\w+)\}\}")
 _RULE_KEYS = frozenset(
-    {"id", "severity", "message", "triggers", "pattern", "unless_target", "tools_only"}
+    {"id", "severity", "message", "triggers", "pattern", "unless_target", "unless_after", "tools_only"}
 )
 
 
@@ -55,6 +55,8 @@ class TextRule:
     triggers: tuple[str, ...]
     regex: re.Pattern[str]
     unless_target: re.Pattern[str] | None
+    unless_after: re.Pattern[str] | None
+    """With `unless_target`: the text right after the match that makes it benign as well."""
     tools_only: bool
 
 
@@ -193,7 +195,9 @@ def _benign(rule: TextRule, match: re.Match[str]) -> bool:
     if rule.unless_target is None:
         return False
     target = match.group("target")
-    return target is not None and rule.unless_target.fullmatch(target) is not None
+    if target is None or rule.unless_target.fullmatch(target) is None:
+        return False
+    return rule.unless_after is None or rule.unless_after.match(match.string, match.end()) is not None
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -314,6 +318,8 @@ def _rule(item: Any, index: int, fragments: Mapping[str, _Fragment], file: str) 
     )
     regex = _compile(pattern, where)
     unless = item.get("unless_target")
+    if item.get("unless_after") is not None and unless is None:
+        raise ClassifierError(f"{where}: unless_after needs an unless_target beside it")
     if unless is not None and "target" not in regex.groupindex:
         raise ClassifierError(
             f"{where}: unless_target needs a (?P<target>...) group in the pattern"
@@ -330,6 +336,9 @@ def _rule(item: Any, index: int, fragments: Mapping[str, _Fragment], file: str) 
         unless_target=None
         if unless is None
         else _compile(_string(item, "unless_target", where), where),
+        unless_after=None
+        if item.get("unless_after") is None
+        else _compile(_string(item, "unless_after", where), where),
         tools_only=tools_only,
     )
 

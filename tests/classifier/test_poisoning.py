@@ -263,6 +263,11 @@ def copy_patterns(tmp_path: Path) -> Path:
         ('id = "forget-everything"', 'id = "fake-tag"', "a rule id is used twice"),
         ("unless_target = '''", "unless_targe = '''", "unknown key 'unless_targe'"),
         (
+            "unless_target = '''override\\s{1,3}system\\s{1,3}prompts?'''\n",
+            "",
+            "unless_after needs an unless_target beside it",
+        ),
+        (
             "(?P<target>[\\w.-]{1,40})",
             "([\\w.-]{1,40})",
             "unless_target needs a (?P<target>...) group",
