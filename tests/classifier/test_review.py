@@ -34,7 +34,7 @@ def reviewed_rows() -> list[dict[str, Any]]:
 
 def test_every_weak_row_is_reviewed_once_in_the_order_of_the_weak_files() -> None:
     weak, reviewed = weak_rows(), reviewed_rows()
-    assert len(reviewed) == len(weak) == 4373
+    assert len(reviewed) == len(weak) == 4621
     assert [row["id"] for row in reviewed] == [row["id"] for row in weak]
     assert [(row["server"], row["name"]) for row in reviewed] == [(row["server"], row["name"]) for row in weak]
 
@@ -77,18 +77,18 @@ def test_reviewed_access_and_capabilities_come_from_the_taxonomy_sorted() -> Non
 
 def test_review_counts_agreements_disagreements_and_ambiguous_rows() -> None:
     stats = review_stats(LABELS)
-    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (4373, 3808, 146)
+    assert (stats["rows"], stats["agree"], stats["ambiguous"]) == (4621, 4022, 152)
     assert stats["disagree"] == {
         "read→write": 8,
         "read→destructive": 3,
-        "write→read": 14,
-        "write→destructive": 28,
-        "destructive→read": 16,
-        "destructive→write": 496,
+        "write→read": 15,
+        "write→destructive": 30,
+        "destructive→read": 19,
+        "destructive→write": 524,
     }
-    assert stats["access"] == Counter({"read": 2451, "write": 1387, "destructive": 535})
-    assert stats["capabilities"]["filesystem"] == 194
-    assert stats["capabilities"]["executes-code"] == 57
+    assert stats["access"] == Counter({"read": 2632, "write": 1429, "destructive": 560})
+    assert stats["capabilities"]["filesystem"] == 197
+    assert stats["capabilities"]["executes-code"] == 59
 
 
 def test_hard_cases_are_reviewed_by_the_taxonomy_not_the_hints() -> None:
@@ -160,10 +160,10 @@ def test_loader_gives_the_weak_tools_with_reviewed_labels_and_their_hints() -> N
     assert [row.record for row in reviewed] == [row.record for row in weak]
     by_id = {row.id: row for row in reviewed}
     click = by_id["live-playwright-browser_click"]
-    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:3708")
+    assert (click.access, click.capabilities, click.source) == (Access.WRITE, frozenset(), "review/weak.jsonl:3956")
     assert click.record.hints.destructive is True
     assert without_hints([click])[0].record.hints.declared() == {}
-    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 535
+    assert sum(row.access is Access.DESTRUCTIVE for row in reviewed) == 560
     assert all(row.capabilities is not None for row in reviewed)
 
 
@@ -290,6 +290,6 @@ def test_checker_prints_the_review_counts_in_its_markdown(capsys: pytest.Capture
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out
     assert "| review of weak labels (hint → reviewed) | rows |" in printed
-    assert "| agree | 3808 |\n| read→write | 8 |\n| read→destructive | 3 |\n| write→read | 14 |\n" in printed
-    assert "| write→destructive | 28 |\n| destructive→read | 16 |\n| destructive→write | 496 |\n| **all** | 4373 |\n" in printed
-    assert "| of which marked ambiguous | 146 |" in printed
+    assert "| agree | 4022 |\n| read→write | 8 |\n| read→destructive | 3 |\n| write→read | 15 |\n" in printed
+    assert "| write→destructive | 30 |\n| destructive→read | 19 |\n| destructive→write | 524 |\n| **all** | 4621 |\n" in printed
+    assert "| of which marked ambiguous | 152 |" in printed
