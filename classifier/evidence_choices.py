@@ -112,7 +112,9 @@ _ASSIGNED = re.compile(
 )
 # A call of a tool written out (`manage_trigger` (action="delete"), queryApps(action=list)): the
 # description points at another tool, or shows an example call, and offers nothing by it.
-_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*`?\s*\([^()]{0,300}\)")
+_CALL = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*`?\s*\([^()]{0,300}\)")
+"""(An identifier starts only where no identifier character precedes it: tried from inside a long
+one, the search would be quadratic in its length.)"""
 # Values given as examples, or of a free-form command, are not all the choices there are.
 _EXAMPLES = re.compile(r"(?<!\w)(e\.g\.|eg\.|for example|for instance|such as|like|examples?)(?!\w)", re.IGNORECASE)
 _FREE_FORM = frozenset({"command", "subcommand", "cmd"})
