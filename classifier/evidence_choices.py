@@ -257,6 +257,7 @@ def _clause_verbs(sentence: str, lexicon: Lexicon) -> _Clauses:
 
 
 def _sentence_verbs(sentence: str, lexicon: Lexicon) -> tuple[Verb, ...]:
+    # One clause of a listing sentence may hold no list of its own.
     if "," not in sentence and "/" not in sentence and " or " not in sentence.lower():
         return ()
     if _DESCRIBES_OUTPUT.match(sentence):
