@@ -23,6 +23,7 @@ from catalog.records import (
     ToolRecord,
 )
 from classifier.base import default_classifier
+from classifier.evidence_choices import choice_evidence
 from classifier.rules import RULES_VERSION, RulesClassifier
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -60,9 +61,16 @@ def evidence_reasons(
     return [item.reason for item in evidence]
 
 
-def access_of(name: str, description: str, params: dict[str, object] | None = None) -> Access:
+def access_of(name: str, description: str = "", params: dict[str, object] | None = None) -> Access:
     """The rules' access verdict for a tool."""
     return CLASSIFIER.classify(tool(name, description, params)).access
+
+
+def listed(description: str, params: dict[str, object] | None = None) -> list[str]:
+    """The reasons of the listed-actions evidence of a tool with this description."""
+    features = CLASSIFIER.features(tool("some_tool", description, params))
+    evidence, _ = choice_evidence(features, CLASSIFIER.lexicon)
+    return [item.reason for item in evidence]
 
 
 def record_of(case: Case) -> ToolRecord:

@@ -9,18 +9,10 @@ import pytest
 
 from catalog.records import Access
 from classifier.evidence import clauses, pointed_tool, refused
-from classifier.evidence_choices import choice_evidence
-from tests.classifier.test_rules import CLASSIFIER, access_of, tool
+from tests.classifier.test_rules import CLASSIFIER, access_of, listed
 from tests.classifier.test_rules import evidence_reasons as reasons
 
 LEXICON = CLASSIFIER.lexicon
-
-
-def listed(description: str, params: dict[str, object] | None = None) -> list[str]:
-    """The reasons of the list evidence of a tool with this description."""
-    features = CLASSIFIER.features(tool("some_tool", description, params))
-    evidence, _ = choice_evidence(features, LEXICON)
-    return [item.reason for item in evidence]
 
 
 # --- clauses about another tool ----------------------------------------------------------------

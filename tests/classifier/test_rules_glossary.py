@@ -10,19 +10,10 @@ from catalog.records import Access, Capability
 from classifier.evidence import NEGATORS
 from classifier.evidence_choices import choice_evidence
 from classifier.features import text_words
-from tests.classifier.test_rules import CLASSIFIER, tool
+from tests.classifier.test_rules import CLASSIFIER, access_of, listed, tool
 
 LEXICON = CLASSIFIER.lexicon
 GLOSSARY = LEXICON.glossary
-
-
-def access_of(name: str, description: str = "", params: dict[str, object] | None = None) -> Access:
-    return CLASSIFIER.classify(tool(name, description, params)).access
-
-
-def listed(description: str) -> list[str]:
-    evidence, _ = choice_evidence(CLASSIFIER.features(tool("some_tool", description)), LEXICON)
-    return [item.reason for item in evidence]
 
 
 # --- the glossary itself -------------------------------------------------------------------

@@ -7,14 +7,9 @@ import pytest
 
 from catalog.records import Access, Capability
 from classifier.evidence import text_evidence
-from classifier.evidence_choices import choice_evidence
-from tests.classifier.test_rules import CLASSIFIER, tool
+from tests.classifier.test_rules import CLASSIFIER, access_of, listed, tool
 
 LEXICON = CLASSIFIER.lexicon
-
-
-def access_of(name: str, description: str = "", params: dict[str, object] | None = None) -> Access:
-    return CLASSIFIER.classify(tool(name, description, params)).access
 
 
 def name_reasons(name: str) -> list[str]:
@@ -48,11 +43,6 @@ def test_a_compound_noun_ending_a_name_is_not_its_action(name: str) -> None:
 )
 def test_the_same_word_outside_a_compound_noun_is_still_an_action(name: str, reason: str) -> None:
     assert name_reasons(name) == [reason]
-
-
-def listed(description: str) -> list[str]:
-    evidence, _ = choice_evidence(CLASSIFIER.features(tool("some_tool", description)), LEXICON)
-    return [item.reason for item in evidence]
 
 
 @pytest.mark.parametrize(
